@@ -1,0 +1,23 @@
+"""The headless Snake engine: Numba kernels over many games at once.
+
+Public API::
+
+    rules = Rules()                       # SPEC section 1, the classic preset
+    seeds = derive_seeds(seed=0, n=1000)  # one uint64 per game
+    play_teacher(seeds, rules)            # fused rollouts -> RolloutResult
+    play_networks([net], seeds, rules)
+    state = reset(rules, seeds); state, reward = step(state, actions); observe(state)
+"""
+
+from .core import DEAD, LEFT, RIGHT, RUNNING, STRAIGHT, TRUNCATED, derive_seeds
+from .net import ACTIVATIONS, HIDDEN_ACTIVATIONS, NetSpec, Network, PackedNets, pack
+from .rollout import RolloutResult, play_networks, play_random, play_teacher, record_teacher
+from .rules import Rules
+from .state import State, network_outputs, observe, reset, step, step_inplace, teacher_actions
+
+__all__ = [
+    "ACTIVATIONS", "DEAD", "HIDDEN_ACTIVATIONS", "LEFT", "NetSpec", "Network", "PackedNets", "RIGHT",
+    "RUNNING", "RolloutResult", "Rules", "STRAIGHT", "State", "TRUNCATED", "derive_seeds",
+    "network_outputs", "observe", "pack", "play_networks", "play_random", "play_teacher",
+    "record_teacher", "reset", "step", "step_inplace", "teacher_actions",
+]

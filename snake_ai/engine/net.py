@@ -1,0 +1,247 @@
+"""Dense networks as the engine runs them: a layer spec plus flat float32 weights.
+
+Layout of the flat weights, layer after layer: the kernel ``W`` of shape (in, out) in row-major
+order (``W[i, j]`` at ``i*out + j``, exactly Keras' Dense kernel flattened) followed by the bias of
+shape (out,). A layer without bias stores zeros. The move is the argmax of the 3 outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+N_INPUTS, N_OUTPUTS = 7, 3
+
+ACTIVATIONS = ("linear", "relu", "elu", "tanh", "sigmoid", "selu", "softmax")
+ACT_CODE = {name: i for i, name in enumerate(ACTIVATIONS)}
+LINEAR, RELU, ELU, TANH, SIGMOID, SELU, SOFTMAX = range(7)
+HIDDEN_ACTIVATIONS = ("relu", "elu", "tanh", "sigmoid", "selu", "linear")
+
+_SELU_A = np.float32(1.6732632423543772)
+_SELU_S = np.float32(1.0507009873554805)
+_ONE = np.float32(1.0)
+_ZERO = np.float32(0.0)
+
+
+@dataclass(frozen=True)
+class NetSpec:
+    """The shape of a dense network: 7 -> hidden... -> 3."""
+
+    hidden: tuple[int, ...] = (9, 15)
+    """Units of each hidden layer."""
+    activations: tuple[str, ...] = ("relu", "relu", "softmax")
+    """Activation of each layer, hidden layers then the output layer (len(hidden) + 1 entries)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        object.__setattr__(self, "activations", tuple(str(a) for a in self.activations))
+        if any(h < 1 for h in self.hidden):
+            raise ValueError(f"hidden layer widths must be >= 1, got {self.hidden}")
+        if len(self.activations) != len(self.hidden) + 1:
+            raise ValueError(
+                f"{len(self.hidden)} hidden layers need {len(self.hidden) + 1} activations, "
+                f"got {len(self.activations)}"
+            )
+        for a in self.activations:
+            if a not in ACT_CODE:
+                raise ValueError(f"unknown activation {a!r}; supported: {', '.join(ACTIVATIONS)}")
+        if "softmax" in self.activations[:-1]:
+            raise ValueError("softmax is only supported on the output layer")
+
+    @classmethod
+    def uniform(cls, hidden, activation: str = "relu", output: str = "softmax") -> "NetSpec":
+        hidden = tuple(hidden)
+        return cls(hidden, (activation,) * len(hidden) + (output,))
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        return (N_INPUTS, *self.hidden, N_OUTPUTS)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.hidden) + 1
+
+    @property
+    def n_params(self) -> int:
+        w = self.widths
+        return sum(w[i] * w[i + 1] + w[i + 1] for i in range(len(w) - 1))
+
+    def layer_slices(self):
+        """(kernel slice, kernel shape, bias slice) for each layer of the flat weights."""
+        out, p, w = [], 0, self.widths
+        for i in range(len(w) - 1):
+            k = w[i] * w[i + 1]
+            out.append((slice(p, p + k), (w[i], w[i + 1]), slice(p + k, p + k + w[i + 1])))
+            p += k + w[i + 1]
+        return out
+
+    def describe(self) -> str:
+        body = "-".join(str(x) for x in self.widths)
+        acts = sorted(set(self.activations[:-1]))
+        return f"{body} {'/'.join(acts) if acts else ''}".strip()
+
+    def to_dict(self) -> dict:
+        return {"hidden": list(self.hidden), "activations": list(self.activations)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "NetSpec":
+        return cls(tuple(d["hidden"]), tuple(d["activations"]))
+
+
+@dataclass(frozen=True)
+class Network:
+    """A network the engine can play: its spec and its flat float32 weights."""
+
+    spec: NetSpec
+    weights: np.ndarray
+
+    def __post_init__(self) -> None:
+        w = np.ascontiguousarray(self.weights, dtype=np.float32).reshape(-1)
+        if w.size != self.spec.n_params:
+            raise ValueError(f"{self.spec.describe()} needs {self.spec.n_params} weights, got {w.size}")
+        if not np.all(np.isfinite(w)):
+            raise ValueError("network weights contain NaN or infinity")
+        object.__setattr__(self, "weights", w)
+
+    def layers(self):
+        """[(kernel (in, out), bias (out,)), ...] as views of the flat weights."""
+        return [(self.weights[k].reshape(shape), self.weights[b]) for k, shape, b in self.spec.layer_slices()]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Outputs (B, 3) for inputs (B, 7), computed by the engine's own kernel."""
+        packed = pack([self])
+        x = np.ascontiguousarray(x, dtype=np.float32).reshape(-1, N_INPUTS)
+        out = np.empty((x.shape[0], N_OUTPUTS), dtype=np.float32)
+        forward_kernel(packed.weights, packed.offsets[0], packed.n_layers[0], packed.widths[0],
+                       packed.acts[0], x, out, np.int64(packed.max_width))
+        return out
+
+    def act(self, x: np.ndarray) -> np.ndarray:
+        return np.argmax(self.forward(x), axis=1)
+
+
+@dataclass(frozen=True)
+class PackedNets:
+    """Several networks in the arrays the rollout kernels read."""
+
+    weights: np.ndarray  # float32 (total,): every network's flat weights, one after the other
+    offsets: np.ndarray  # int64 (P,): start of network p in ``weights``
+    n_layers: np.ndarray  # int64 (P,): layers of network p (hidden + output)
+    widths: np.ndarray  # int64 (P, L+1): widths of network p, padded with 0
+    acts: np.ndarray  # int64 (P, L): activation codes of network p, padded with 0
+    max_width: int  # the widest layer of all, for scratch buffers
+
+    @property
+    def count(self) -> int:
+        return int(self.offsets.shape[0])
+
+
+def pack(networks) -> PackedNets:
+    networks = list(networks)
+    if not networks:
+        raise ValueError("no network to pack")
+    L = max(n.spec.n_layers for n in networks)
+    P = len(networks)
+    widths = np.zeros((P, L + 1), dtype=np.int64)
+    acts = np.zeros((P, L), dtype=np.int64)
+    n_layers = np.zeros(P, dtype=np.int64)
+    offsets = np.zeros(P, dtype=np.int64)
+    p = 0
+    for i, n in enumerate(networks):
+        w = n.spec.widths
+        widths[i, : len(w)] = w
+        acts[i, : n.spec.n_layers] = [ACT_CODE[a] for a in n.spec.activations]
+        n_layers[i] = n.spec.n_layers
+        offsets[i] = p
+        p += n.spec.n_params
+    weights = np.concatenate([n.weights for n in networks]).astype(np.float32, copy=False)
+    return PackedNets(weights, offsets, n_layers, widths, acts, int(widths.max()))
+
+
+def empty_pack() -> PackedNets:
+    """The argument the rollout kernels get when no network plays."""
+    return PackedNets(np.zeros(1, np.float32), np.zeros(1, np.int64), np.zeros(1, np.int64),
+                      np.zeros((1, 2), np.int64), np.zeros((1, 1), np.int64), 8)
+
+
+@njit(inline="always", cache=True)
+def activate(v, code):
+    if code == RELU:
+        return v if v > _ZERO else _ZERO
+    if code == TANH:
+        return np.tanh(v)
+    if code == SIGMOID:
+        return _ONE / (_ONE + np.exp(-v))
+    if code == ELU:
+        return v if v > _ZERO else np.float32(np.expm1(v))
+    if code == SELU:
+        return _SELU_S * v if v > _ZERO else _SELU_S * _SELU_A * np.float32(np.expm1(v))
+    return v
+
+
+@njit(inline="always", cache=True)
+def forward_rows(w, p, nl, widths, acts, buf, softmax):
+    """Forward pass of the network at ``w[p:]`` on the input in ``buf[0, :7]``.
+
+    ``buf`` is float32 (2, max_width) scratch; the layers ping-pong between its rows. Returns the
+    row that holds the outputs. The output softmax is applied only when ``softmax`` is true (it
+    never changes the argmax).
+    """
+    src = 0
+    for layer in range(nl):
+        nin = widths[layer]
+        nout = widths[layer + 1]
+        dst = 1 - src
+        for j in range(nout):
+            buf[dst, j] = _ZERO
+        for i in range(nin):
+            xi = buf[src, i]
+            base = p + i * nout
+            for j in range(nout):
+                buf[dst, j] += xi * w[base + j]
+        bo = p + nin * nout
+        code = acts[layer]
+        if code == SOFTMAX:
+            for j in range(nout):
+                buf[dst, j] = buf[dst, j] + w[bo + j]
+            if softmax:
+                m = buf[dst, 0]
+                for j in range(1, nout):
+                    if buf[dst, j] > m:
+                        m = buf[dst, j]
+                s = _ZERO
+                for j in range(nout):
+                    e = np.exp(buf[dst, j] - m)
+                    buf[dst, j] = e
+                    s += e
+                for j in range(nout):
+                    buf[dst, j] = buf[dst, j] / s
+        else:
+            for j in range(nout):
+                buf[dst, j] = activate(buf[dst, j] + w[bo + j], code)
+        p = bo + nout
+        src = dst
+    return src
+
+
+@njit(inline="always", cache=True)
+def argmax3(buf, row):
+    best = 0
+    if buf[row, 1] > buf[row, best]:
+        best = 1
+    if buf[row, 2] > buf[row, best]:
+        best = 2
+    return best
+
+
+@njit(parallel=True, cache=True)
+def forward_kernel(w, p, nl, widths, acts, x, out, max_width):
+    for g in prange(x.shape[0]):
+        buf = np.empty((2, max_width), dtype=np.float32)
+        for i in range(x.shape[1]):
+            buf[0, i] = x[g, i]
+        r = forward_rows(w, p, nl, widths, acts, buf, True)
+        for j in range(out.shape[1]):
+            out[g, j] = buf[r, j]

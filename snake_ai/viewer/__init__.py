@@ -1,0 +1,1 @@
+"""Viewing games: frame drawing (numpy), the pygame window and recordings."""
