@@ -112,3 +112,37 @@ def teacher_actions(state: State) -> np.ndarray:
 def network_outputs(network: Network, state: State) -> np.ndarray:
     """float32 (B, 3): the network's outputs (softmax probabilities for a softmax output)."""
     return network.forward(observe(state))
+
+
+def from_cells(rules: Rules, cells, direction=(1, 0), apple=None, rng_state: int = 0,
+               steps: int = 0, apples: int = 0) -> State:
+    """One game laid out by hand: ``cells`` from head to tail as (x, y), the heading, the apple.
+
+    For tests and puzzles; the cells must be on the board, distinct and 4-connected.
+    """
+    W, H, N = rules.width, rules.height, rules.cells
+    cells = [tuple(map(int, c)) for c in cells]
+    if not cells:
+        raise ValueError("a snake needs at least one cell")
+    if len(set(cells)) != len(cells):
+        raise ValueError("snake cells must be distinct")
+    for (x0, y0), (x1, y1) in zip(cells, cells[1:]):
+        if abs(x0 - x1) + abs(y0 - y1) != 1:
+            raise ValueError(f"cells {(x0, y0)} and {(x1, y1)} are not adjacent")
+    for x, y in cells:
+        if not (0 <= x < W and 0 <= y < H):
+            raise ValueError(f"cell {(x, y)} is off the {W}x{H} board")
+    st = State(rules, np.zeros((1, N), np.int32), np.zeros((1, N), np.uint8), np.zeros((1, core.NINFO), np.int64))
+    L = len(cells)
+    for k, (x, y) in enumerate(reversed(cells)):  # body[0] is the tail, body[L-1] the head
+        st.body[0, k] = y * W + x
+        st.grid[0, y * W + x] = 1
+    st.info[0, HEAD] = L - 1
+    st.info[0, LEN] = L
+    st.info[0, DX], st.info[0, DY] = direction
+    st.info[0, APPLE] = -1 if apple is None else apple[1] * W + apple[0]
+    st.info[0, STATUS] = core.RUNNING
+    st.info[0, STEPS] = steps
+    st.info[0, APPLES] = apples
+    st.info[0, RNG] = np.uint64(rng_state).astype(np.int64) if rng_state >= 2**63 else rng_state
+    return st
