@@ -60,3 +60,22 @@ def test_different_seeds_differ():
 def test_teacher_level():
     r = play_teacher(derive_seeds(0, 1000), Rules())
     assert 45 <= r.apples.mean() <= 52  # SPEC: the teacher averages about 48 apples
+
+
+def test_lockstep_lanes_equal_game_by_game_play():
+    """The fused network rollout (games in lockstep lanes) equals stepping each game alone with
+    the single-game forward pass, for every activation and depth."""
+    from snake_ai.engine import NetSpec, Network, observe, reset, step_inplace
+
+    rules = Rules(max_steps=300)
+    seeds = derive_seeds(21, 70)
+    rng = np.random.default_rng(5)
+    for hidden, act in [((9, 15), "relu"), ((12,), "tanh"), ((8, 8, 8), "elu"), ((16, 4), "sigmoid"), ((5,), "selu"), ((6, 6), "linear")]:
+        spec = NetSpec.uniform(hidden, act)
+        net = Network(spec, rng.normal(0, 1.5, spec.n_params))
+        fused = play_networks([net], seeds, rules)
+        state = reset(rules, seeds)
+        while state.alive.any():
+            step_inplace(state, np.argmax(net.forward(observe(state)), axis=1))
+        np.testing.assert_array_equal(fused.apples[0], state.apples)
+        np.testing.assert_array_equal(fused.steps[0], state.steps)

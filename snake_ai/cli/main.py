@@ -117,6 +117,85 @@ def generate(
         _emit_json(summary)
 
 
+def _parse_hidden(text: str) -> tuple[int, ...]:
+    from ..errors import SnakeAIError
+
+    try:
+        widths = tuple(int(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        raise SnakeAIError(f"--hidden must be comma-separated integers like 9,15, got {text!r}") from None
+    if not widths or min(widths) < 1:
+        raise SnakeAIError(f"--hidden must list positive widths, got {text!r}")
+    return widths
+
+
+@app.command()
+def train(
+    out: Path = typer.Option(..., "--out", help="Model file to write (.keras); history and plot go beside it."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Dataset file from `snake-ai generate`."),
+    games: Optional[int] = typer.Option(None, "--games", min=1, help="Generate this many teacher games in memory instead of --data (default 1000)."),
+    data_seed: int = typer.Option(0, "--data-seed", min=0, help="Seed of the generated games (with --games)."),
+    preset: str = typer.Option("default", help="Recipe: 'default' or 'study' (linear first layer, MSE, batch 256, 3 epochs)."),
+    hidden: Optional[str] = typer.Option(None, help="Hidden widths, comma-separated (default 9,15)."),
+    activation: Optional[str] = typer.Option(None, help="Hidden activation: relu, elu, tanh, sigmoid, selu, linear."),
+    optimizer: Optional[str] = typer.Option(None, help="adam, sgd, rmsprop, adagrad, adadelta, adamax or nadam."),
+    learning_rate: Optional[float] = typer.Option(None, help="Learning rate (default: suited to the optimizer and batch)."),
+    loss: Optional[str] = typer.Option(None, help="categorical_crossentropy or mse."),
+    epochs: Optional[int] = typer.Option(None, min=1, help="Epochs."),
+    batch_size: Optional[int] = typer.Option(None, min=1, help="Batch size."),
+    validation_split: Optional[float] = typer.Option(None, help="Fraction of whole games held out."),
+    seed: int = typer.Option(0, min=0, help="Seed of initialisation, shuffling and the split."),
+    force: bool = typer.Option(False, help="Overwrite an existing model file."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
+):
+    """Train a dense Keras policy (7 -> hidden -> 3 softmax) on the teacher's decisions."""
+    from dataclasses import replace
+
+    from ..atomic import check_writable
+    from ..errors import SnakeAIError
+    from ..policy.train import TrainConfig, save_trained, teacher_data, train as run_train
+
+    if out.suffix != ".keras":
+        raise SnakeAIError(f"{out}: the model file must end in .keras")
+    check_writable(out, force)
+    if data is not None and games is not None:
+        raise SnakeAIError("give either --data or --games, not both")
+    if preset not in ("default", "study"):
+        raise SnakeAIError(f"unknown preset {preset!r}: use 'default' or 'study'")
+    cfg = TrainConfig.study() if preset == "study" else TrainConfig()
+    overrides = {k: v for k, v in dict(hidden=_parse_hidden(hidden) if hidden else None, activation=activation,
+                 optimizer=optimizer, learning_rate=learning_rate, loss=loss, epochs=epochs,
+                 batch_size=batch_size, validation_split=validation_split).items() if v is not None}
+    cfg = replace(cfg, seed=seed, **overrides)
+    if data is not None:
+        from ..data import load
+
+        x, y, meta = load(data)
+        source = {"data": str(data), "rows": int(x.shape[0])}
+    else:
+        games = games or 1000
+        x, y, meta = teacher_data(games, data_seed)
+        source = {"games": games, "data_seed": data_seed, "rows": int(x.shape[0])}
+    con = _console()
+    quiet = json_out and not sys.stdout.isatty()
+    if not quiet:
+        con.print(f"training {'-'.join(map(str, (7, *cfg.hidden, 3)))} ({', '.join(cfg.activations)}) on "
+                  f"{x.shape[0]:,} rows, {cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.optimizer} "
+                  f"lr {cfg.lr}, {cfg.loss} [{cfg.preset} recipe]")
+    res = run_train(x, y, meta, cfg)
+    res.data = source
+    paths = save_trained(res, out, force=force)
+    summary = {"path": str(out), "accuracy": res.accuracy, "val_accuracy": res.val_accuracy,
+               "epochs": cfg.epochs, "seconds": res.seconds, "rows": int(x.shape[0]),
+               "history": paths["history"], "plot": paths["plot"], "preset": cfg.preset}
+    if not quiet:
+        va = f", validation accuracy {res.val_accuracy:.4f}" if res.val_accuracy is not None else ""
+        con.print(f"accuracy {res.accuracy:.4f}{va} in {res.seconds:.1f} s; wrote {out}, {paths['history']}, "
+                  f"{paths['plot']}\nplay it: snake-ai evaluate {out}")
+    if json_out:
+        _emit_json(summary)
+
+
 class _progress:
     """A rich progress bar on a terminal (stderr), nothing otherwise; yields update(done, total)."""
 

@@ -32,7 +32,7 @@ _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(
 _AGENT_SALT = np.uint64(0xD1B54A32D192ED03)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def mix64(z):
     """splitmix64's finaliser: a bijective scramble of a uint64."""
     z = (z ^ (z >> _S30)) * _M1
@@ -40,14 +40,14 @@ def mix64(z):
     return z ^ (z >> _S31)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def rng_next(state):
     """Advance a splitmix64 state; returns (new_state, 64 random bits)."""
     s = state + _GOLDEN
     return s, mix64(s)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def rng_below(state, n):
     """A uniform integer in [0, n) (n << 2**53, so the modulo bias is below 1e-12)."""
     s, z = rng_next(state)
@@ -75,7 +75,7 @@ def derive_seeds(seed: int, n: int, start: int = 0) -> np.ndarray:
     return derive_seeds_kernel(np.uint64(seed & 0xFFFFFFFFFFFFFFFF), np.int64(start), np.int64(n))
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def agent_stream(seed):
     """A second random stream per game, for agents that draw (the random agent)."""
     return mix64(seed ^ _AGENT_SALT)
@@ -85,7 +85,7 @@ def agent_stream(seed):
 # One game
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def place_apple(grid, info, g, W, H):
     """Draw the apple uniformly in x in 1..W-1, y in 1..H-1, redrawn while on the snake.
 
@@ -122,7 +122,7 @@ def place_apple(grid, info, g, W, H):
                 k -= 1
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def reset_game(body, grid, info, g, seed, rules):
     W = rules[R_W]
     N = W * rules[R_H]
@@ -148,7 +148,7 @@ def reset_game(body, grid, info, g, seed, rules):
     place_apple(grid, info, g, W, rules[R_H])
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def turn(dx, dy, action):
     """Relative action to new direction: left is (dy, -dx), right is (-dy, dx)."""
     if action == LEFT:
@@ -158,7 +158,7 @@ def turn(dx, dy, action):
     return dx, dy
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def step_game(body, grid, info, g, action, rules):
     """Advance game ``g`` by one action; returns the reward (1 when an apple is eaten)."""
     if info[g, STATUS] != RUNNING:
@@ -206,14 +206,14 @@ def step_game(body, grid, info, g, action, rules):
     return reward
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def blocked(grid, g, x, y, W, H):
     if x < 0 or x >= W or y < 0 or y >= H:
         return 1
     return 1 if grid[g, y * W + x] != 0 else 0
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def sense(body, grid, info, g, W, H):
     """The integer facts behind the 7 inputs: (left, front, right blocked, apple dx, apple dy)."""
     cell = body[g, info[g, HEAD]]
@@ -230,7 +230,7 @@ def sense(body, grid, info, g, W, H):
     return lb, fb, rb, a % W - hx, a // W - hy
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def write_features(out, r, lb, fb, rb, adx, ady, dx, dy):
     """Row ``r`` of ``out`` = [left, front, right blocked, apple unit dx, dy, snake dx, dy]."""
     out[r, 0] = lb
@@ -247,7 +247,7 @@ def write_features(out, r, lb, fb, rb, adx, ady, dx, dy):
     out[r, 6] = dy
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def teacher_move(lb, fb, rb, adx, ady, dx, dy):
     """The angle teacher and the study's blocked-move table (SPEC section 2).
 
@@ -267,7 +267,7 @@ def teacher_move(lb, fb, rb, adx, ady, dx, dy):
     return table_move(want, lb, fb, rb)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def table_move(want, lb, fb, rb):
     if lb and fb and rb:
         return -1
@@ -300,19 +300,19 @@ def table_move(want, lb, fb, rb):
 # Batched kernels over B games
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def reset_kernel(body, grid, info, seeds, rules):
     for g in prange(seeds.shape[0]):
         reset_game(body, grid, info, g, seeds[g], rules)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def step_kernel(body, grid, info, actions, rewards, rules):
     for g in prange(actions.shape[0]):
         rewards[g] = step_game(body, grid, info, g, actions[g], rules)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def observe_kernel(body, grid, info, out, rules):
     W = rules[R_W]
     H = rules[R_H]
@@ -321,7 +321,7 @@ def observe_kernel(body, grid, info, out, rules):
         write_features(out, g, lb, fb, rb, adx, ady, info[g, DX], info[g, DY])
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def teacher_kernel(body, grid, info, out, rules):
     W = rules[R_W]
     H = rules[R_H]

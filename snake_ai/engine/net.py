@@ -160,13 +160,7 @@ def pack(networks) -> PackedNets:
     return PackedNets(weights, offsets, n_layers, widths, acts, int(widths.max()))
 
 
-def empty_pack() -> PackedNets:
-    """The argument the rollout kernels get when no network plays."""
-    return PackedNets(np.zeros(1, np.float32), np.zeros(1, np.int64), np.zeros(1, np.int64),
-                      np.zeros((1, 2), np.int64), np.zeros((1, 1), np.int64), 8)
-
-
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def activate(v, code):
     if code == RELU:
         return v if v > _ZERO else _ZERO
@@ -181,7 +175,7 @@ def activate(v, code):
     return v
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
 def forward_rows(w, p, nl, widths, acts, buf, softmax):
     """Forward pass of the network at ``w[p:]`` on the input in ``buf[0, :7]``.
 
@@ -226,7 +220,51 @@ def forward_rows(w, p, nl, widths, acts, buf, softmax):
     return src
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, error_model="numpy")
+def lanes_forward(w, p, nl, widths, acts, x, y, G, n):
+    """``forward_rows`` for lanes 0..n-1 at once, on flat float32 buffers of max_width*G values:
+    the value of unit j in lane g sits at ``j*G + g``; the inputs are in ``x[:7*G]``.
+
+    Per lane these are the operations of ``forward_rows`` in the same order (sum over the inputs
+    in ascending order, then the bias, then the activation), so each lane equals the single-game
+    forward bit for bit; the lane loop is what LLVM vectorises. The softmax is skipped (argmax
+    only). Returns the buffer (x or y) that holds the outputs.
+    """
+    for layer in range(nl):
+        nin = widths[layer]
+        nout = widths[layer + 1]
+        for j in range(nout):
+            for g in range(n):
+                y[j * G + g] = _ZERO
+        for i in range(nin):
+            base = p + i * nout
+            xo = i * G
+            for j in range(nout):
+                wij = w[base + j]
+                yo = j * G
+                for g in range(n):
+                    y[yo + g] += x[xo + g] * wij
+        bo = p + nin * nout
+        code = acts[layer]
+        for j in range(nout):
+            b = w[bo + j]
+            yo = j * G
+            if code == RELU:
+                for g in range(n):
+                    v = y[yo + g] + b
+                    y[yo + g] = v if v > _ZERO else _ZERO
+            elif code == SOFTMAX or code == LINEAR:
+                for g in range(n):
+                    y[yo + g] = y[yo + g] + b
+            else:
+                for g in range(n):
+                    y[yo + g] = activate(y[yo + g] + b, code)
+        p = bo + nout
+        x, y = y, x
+    return x
+
+
+@njit(inline="always", cache=True, error_model="numpy")
 def argmax3(buf, row):
     best = 0
     if buf[row, 1] > buf[row, best]:
@@ -236,7 +274,7 @@ def argmax3(buf, row):
     return best
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def forward_kernel(w, p, nl, widths, acts, x, out, max_width):
     for g in prange(x.shape[0]):
         buf = np.empty((2, max_width), dtype=np.float32)

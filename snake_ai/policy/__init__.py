@@ -1,0 +1,1 @@
+"""The Keras policy: the bridge between Keras models and engine networks, and training."""
