@@ -24,6 +24,10 @@ def evaluate_agent(agent: Agent, games: int = 1000, seed: int = 0, rules: Rules 
     out = {"agent": agent.describe(), "games": games, "max_steps": rules.max_steps, "seed": seed,
            "board": rules.width}
     out.update(summarize(apples, steps))
+    if agent.kind != "teacher":  # the teacher on the same games, for comparison
+        from .engine import play_teacher
+
+        out["teacher_mean_apples"] = float(play_teacher(seeds, rules).apples.mean())
     out.update({
         "died": int((res.status[0] == 1).sum()),
         "truncated": int((res.status[0] == 2).sum()),

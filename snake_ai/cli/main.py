@@ -233,9 +233,11 @@ def _print_report(con, r: dict) -> None:
     t.add_column("apples (score)", justify="right")
     t.add_column("length (apples + 3)", justify="right")
     t.add_column("study's network (length)", justify="right")
-    t.add_row("mean", f"{r['mean_apples']:.3f}", f"{r['mean_length']:.3f}", f"{STUDY_MEAN_LENGTH}")
+    t.add_row(f"mean", f"{r['mean_apples']:.3f}", f"{r['mean_length']:.3f}", f"{STUDY_MEAN_LENGTH}")
     t.add_row("median", f"{r['median_apples']:.1f}", f"{r['median_apples'] + 3:.1f}", "")
     t.add_row("max", f"{r['max_apples']}", f"{r['max_length']}", f"{STUDY_MAX_LENGTH}")
+    if "teacher_mean_apples" in r:
+        t.add_row("teacher", f"{r['teacher_mean_apples']:.3f}", f"{r['teacher_mean_apples'] + 3:.3f}", "")
     con.print(t)
     con.print(
         f"{r['total_steps']:,} steps in {r['seconds']:.3f} s = {r['steps_per_second'] / 1e6:.1f} M steps/s "
