@@ -44,10 +44,9 @@ def advance(body, grid, info, g, a, d0, rules, W):
 def rollout_kernel(seeds, policy, rules, record, offsets, x_out, y_out):
     """Play K games with the teacher or the random agent.
 
-    Returns int64 arrays of shape (K,): apples, steps, final status, recorded rows, and
-    ``approach``: steps that brought the head closer to the apple minus steps that took it away
-    (eating counts as closer). With ``record`` the teacher writes its decisions at rows
-    ``offsets[k]...`` of x_out/y_out.
+    Returns int64 arrays of shape (K,): apples, steps, final status, recorded rows, and zeros in
+    place of the approach signal (only networks need it). With ``record`` the teacher writes its
+    decisions at rows ``offsets[k]...`` of x_out/y_out.
     """
     T = seeds.shape[0]
     W = rules[R_W]
@@ -68,7 +67,6 @@ def rollout_kernel(seeds, policy, rules, record, offsets, x_out, y_out):
             reset_game(body, grid, info, 0, seed, rules)
             arng = agent_stream(seed)
             r = 0
-            near = 0
             while info[0, STATUS] == RUNNING:
                 lb, fb, rb, adx, ady = sense(body, grid, info, 0, W, H)
                 dx = info[0, DX]
@@ -88,12 +86,11 @@ def rollout_kernel(seeds, policy, rules, record, offsets, x_out, y_out):
                         r += 1
                 else:
                     arng, a = rng_below(arng, 3)
-                near += advance(body, grid, info, 0, a, abs(adx) + abs(ady), rules, W)
+                step_game(body, grid, info, 0, a, rules)
             apples[t] = info[0, APPLES]
             steps[t] = info[0, STEPS]
             status[t] = info[0, STATUS]
             rows[t] = r
-            approach[t] = near
     return apples, steps, status, rows, approach
 
 

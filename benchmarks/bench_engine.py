@@ -1,0 +1,121 @@
+"""Engine throughput, measured in one run so the ratios mean something on a shared machine.
+
+    python benchmarks/bench_engine.py [--games 1000] [--quick]
+
+Prints steps per second of: teacher rollouts, 7-9-15-3 network rollouts (a network trained here
+for a few seconds so that it plays long games like the real thing), the plain-Python reference,
+and a Keras ``model(x)`` call per step (the study's way), then the ratios between them, plus the
+dataset generator's rows per second. Compilation is excluded (a warm-up call first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+
+from snake_ai.engine import Rules, derive_seeds, play_networks, play_teacher, reference as ref  # noqa: E402
+
+
+def best_of(fn, repeat=3):
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def quick_policy():
+    from snake_ai.policy.bridge import keras_to_network
+    from snake_ai.policy.train import TrainConfig, teacher_data, train
+
+    x, y, meta = teacher_data(200, seed=123)
+    res = train(x, y, meta, TrainConfig(epochs=4, validation_split=0.0))
+    return keras_to_network(res.model)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--games", type=int, default=1000)
+    ap.add_argument("--quick", action="store_true", help="smaller samples for the slow baselines")
+    args = ap.parse_args()
+    rules = Rules()
+    seeds = derive_seeds(0, args.games)
+    threads = numba.config.NUMBA_NUM_THREADS
+    rows = []
+
+    play_teacher(seeds[:2], rules)
+    many = derive_seeds(1, 10 * args.games)  # the teacher is fast: more games, so threads amortise
+    for nt in sorted({1, threads}):
+        numba.set_num_threads(nt)
+        dt, r = best_of(lambda: play_teacher(many, rules))
+        rows.append((f"teacher rollouts, {nt} thread(s)", r.steps.sum() / dt, nt))
+    numba.set_num_threads(threads)
+
+    print("training a 7-9-15-3 policy for the network benchmark ...", flush=True)
+    net = quick_policy()
+    play_networks([net], seeds[:2], rules)
+    for nt in sorted({1, threads}):
+        numba.set_num_threads(nt)
+        dt, r = best_of(lambda: play_networks([net], seeds, rules))
+        rows.append((f"7-9-15-3 network rollouts, {nt} thread(s)", r.steps.sum() / dt, nt))
+        if nt == threads:
+            protocol_s, net_apples = dt, r.apples.mean()
+    numba.set_num_threads(threads)
+
+    n_ref = 20 if args.quick else 60
+    t0 = time.perf_counter()
+    ref_steps = sum(ref.play(ref.RefGame(int(s)), "teacher")[1] for s in seeds[:n_ref])
+    rows.append(("plain-Python reference (teacher)", ref_steps / (time.perf_counter() - t0), 1))
+
+    from snake_ai.engine import observe, reset, step_inplace
+    from snake_ai.policy.bridge import network_to_keras
+
+    model = network_to_keras(net)
+    state = reset(rules, seeds[:1])
+    model(observe(state))  # build
+    n_keras = 100 if args.quick else 300
+    t0 = time.perf_counter()
+    done = 0
+    while done < n_keras:
+        a = int(np.argmax(np.asarray(model(observe(state)))[0]))
+        step_inplace(state, [a])
+        done += 1
+        if not state.alive[0]:
+            state = reset(rules, seeds[done % len(seeds):][:1])
+    rows.append(("Keras model(x) once per step", n_keras / (time.perf_counter() - t0), 1))
+
+    from snake_ai.data import DatasetSpec, generate
+
+    with tempfile.TemporaryDirectory() as d:
+        generate(Path(d) / "warm.npz", DatasetSpec(games=2, steps=50))
+        t0 = time.perf_counter()
+        g = generate(Path(d) / "study.npz", DatasetSpec(games=1000, steps=2000))
+        gen_s = time.perf_counter() - t0
+
+    base = dict((name, v) for name, v, _ in rows)
+    keras_sps = base["Keras model(x) once per step"]
+    ref_sps = base["plain-Python reference (teacher)"]
+    print(f"\nmachine: {os.cpu_count()} cores, numba {numba.__version__}, {threads} numba threads\n")
+    print(f"{'what':46s} {'steps/s':>14s} {'per core':>12s} {'x Python ref':>13s} {'x Keras/step':>13s}")
+    for name, sps, nt in rows:
+        print(f"{name:46s} {sps:14,.0f} {sps / nt:12,.0f} {sps / ref_sps:13,.1f} {sps / keras_sps:13,.0f}")
+    print(f"\nthe study's test protocol (1000 games x 2000 steps) with the network: {protocol_s:.3f} s "
+          f"({net_apples:.2f} apples on average with this briefly trained network)")
+    print(f"a Keras call per step would take about {r.steps.sum() / keras_sps / 3600:.1f} hours for the same games")
+    print(f"dataset: {g['rows']:,} rows (1000 games x 2000 steps) written as .npz in {gen_s:.2f} s = "
+          f"{g['rows'] / gen_s:,.0f} rows/s ({g['rows'] / gen_s / ref_sps:,.0f}x the plain-Python teacher's steps/s)")
+
+
+if __name__ == "__main__":
+    main()
