@@ -196,6 +196,90 @@ def train(
         _emit_json(summary)
 
 
+@app.command()
+def evolve(
+    generations: Optional[int] = typer.Option(None, help="Generations (default 10)."),
+    mode: Optional[str] = typer.Option(None, help="hybrid (default), weights or architecture."),
+    population: Optional[int] = typer.Option(None, help="Chromosomes per generation (default 20)."),
+    elite: Optional[int] = typer.Option(None, help="Best chromosomes kept as parents (default 5)."),
+    random_parents: Optional[int] = typer.Option(None, help="Other chromosomes kept at random (default 3)."),
+    mutation_prob: Optional[float] = typer.Option(None, help="Probability of an architecture-gene mutation per child (default 0.2)."),
+    weight_mutation_rate: Optional[float] = typer.Option(None, help="Fraction of a child's weights perturbed (default 0.05)."),
+    weight_mutation_sigma: Optional[float] = typer.Option(None, help="Std of the weight perturbation (default 0.1)."),
+    games: Optional[int] = typer.Option(None, help="Games per fitness evaluation (default 100)."),
+    max_steps: Optional[int] = typer.Option(None, help="Steps per game (default 2000)."),
+    heldout_games: Optional[int] = typer.Option(None, help="Held-out games for the final best (default 1000)."),
+    train_rows: Optional[int] = typer.Option(None, help="Rows per brief Keras training (default 300000)."),
+    train_epochs: Optional[int] = typer.Option(None, help="Epochs per brief Keras training (default 2)."),
+    seed: Optional[int] = typer.Option(None, help="Seed of the run (default 0)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Start from a config TOML (a run's config.toml); options override it."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default runs/<timestamp>-<mode>-s<seed>)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue a run directory from its last finished generation."),
+    force: bool = typer.Option(False, help="Start over in an existing run directory."),
+    workers: Optional[int] = typer.Option(None, min=0, help="Processes for Keras training (default: one per core; 0: in-process)."),
+    backend: str = typer.Option("local", help="local (this machine) or ray (a Ray cluster, or a local Ray)."),
+    ray_address: Optional[str] = typer.Option(None, help="Ray cluster address (default: RAY_ADDRESS, else a local Ray)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
+):
+    """Evolve networks: a genetic algorithm over architecture (layers, units, activation, optimizer) and weights."""
+    from ..errors import SnakeAIError
+    from ..evolution.config import EvolveConfig
+    from ..evolution.reporters import ConsoleReporter
+    from ..evolution.run import evolve as run_evolve, prepare_new, prepare_resume
+
+    overrides = {k: v for k, v in dict(
+        mode=mode, population=population, elite=elite, random_parents=random_parents, mutation_prob=mutation_prob,
+        weight_mutation_rate=weight_mutation_rate, weight_mutation_sigma=weight_mutation_sigma, games=games,
+        max_steps=max_steps, heldout_games=heldout_games, train_rows=train_rows, train_epochs=train_epochs,
+        seed=seed).items() if v is not None}
+    if backend not in ("local", "ray"):
+        raise SnakeAIError(f"unknown backend {backend!r}: use 'local' or 'ray'")
+    if resume is not None:
+        if overrides or config is not None or out is not None or force:
+            given = ", ".join(["--" + k.replace("_", "-") for k in overrides] + (["--config"] if config else []) +
+                              (["--out"] if out else []) + (["--force"] if force else []))
+            raise SnakeAIError(f"--resume continues a run with its own config; drop {given} (only --generations may extend it)")
+        run = prepare_resume(resume, generations)
+    else:
+        if generations is not None:
+            overrides["generations"] = generations
+        if config is not None:
+            from ..evolution.rundir import read_config
+
+            base = read_config(config)
+        else:
+            base = EvolveConfig()
+        try:
+            cfg = base.with_(**overrides)
+        except TypeError as e:
+            raise SnakeAIError(str(e)) from None
+        run = prepare_new(cfg.validate(), out, force)
+    quiet = json_out and not sys.stdout.isatty()
+    trainer = evaluator = None
+    cleanup = None
+    if backend == "ray":
+        from ..distributed.ray_backend import RayBackend
+
+        rb = RayBackend(ray_address, workers)
+        trainer, evaluator, cleanup = rb.trainer, rb.evaluate, rb.shutdown
+    else:
+        from ..evolution.training import LocalTrainer
+
+        trainer = LocalTrainer(workers)
+    try:
+        summary = run_evolve(run, trainer=trainer, evaluator=evaluator, reporters=[ConsoleReporter(quiet=quiet)])
+    finally:
+        if hasattr(trainer, "close"):
+            trainer.close()
+        if cleanup:
+            cleanup()
+    if json_out:
+        _emit_json({"run_dir": summary["run_dir"], "generations": summary["generations"],
+                    "best_fitness": summary["best_fitness"], "heldout_mean_apples": summary["heldout_mean_apples"],
+                    "teacher_mean_apples": summary["teacher_mean_apples"], "best_architecture": summary["best_architecture"],
+                    "seconds": summary["seconds"]})
+
+
 class _progress:
     """A rich progress bar on a terminal (stderr), nothing otherwise; yields update(done, total)."""
 

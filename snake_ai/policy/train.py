@@ -101,8 +101,13 @@ def build_model(cfg: TrainConfig, name: str = "snake_policy"):
 
 def fit(model, x, y, cfg: TrainConfig, val=None, verbose: int = 0):
     """Train ``model`` in place; returns the Keras history dict."""
-    h = model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=True, verbose=verbose,
-                  validation_data=val)
+    from .tf import _stderr_silenced
+
+    # TensorFlow's C++ runtime prints a tf.data graph warning to fd 2 on the first fit; errors
+    # still arrive as Python exceptions
+    with _stderr_silenced():
+        h = model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=True, verbose=verbose,
+                      validation_data=val)
     return {k: [float(v) for v in vals] for k, vals in h.history.items()}
 
 

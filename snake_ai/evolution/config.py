@@ -1,0 +1,167 @@
+"""The configuration of an evolution run: frozen dataclasses, dumped verbatim into the run."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+
+from ..engine.net import HIDDEN_ACTIVATIONS
+from ..errors import SnakeAIError
+from ..policy.train import OPTIMIZERS
+
+MODES = ("hybrid", "weights", "architecture")
+
+
+@dataclass(frozen=True)
+class GenomeSpace:
+    """The genes an architecture may take."""
+
+    min_layers: int = 1
+    """Fewest hidden layers."""
+    max_layers: int = 4
+    """Most hidden layers."""
+    units: tuple[int, ...] = (4, 8, 9, 12, 15, 16, 24, 32, 48, 64)
+    """Choices of units per hidden layer."""
+    activations: tuple[str, ...] = ("relu", "elu", "tanh", "sigmoid", "selu")
+    """Choices of hidden activation (one per network)."""
+    optimizers: tuple[str, ...] = OPTIMIZERS
+    """Choices of Keras optimizer used when the network is trained."""
+
+    def validate(self) -> None:
+        if not 1 <= self.min_layers <= self.max_layers:
+            raise SnakeAIError(f"need 1 <= min_layers <= max_layers, got {self.min_layers} and {self.max_layers}")
+        if not self.units or min(self.units) < 1:
+            raise SnakeAIError("units must be a non-empty list of positive widths")
+        for a in self.activations:
+            if a not in HIDDEN_ACTIVATIONS:
+                raise SnakeAIError(f"unknown activation {a!r}; choose from {', '.join(HIDDEN_ACTIVATIONS)}")
+        for o in self.optimizers:
+            if o not in OPTIMIZERS:
+                raise SnakeAIError(f"unknown optimizer {o!r}; choose from {', '.join(OPTIMIZERS)}")
+        if not self.activations or not self.optimizers:
+            raise SnakeAIError("activations and optimizers must not be empty")
+
+
+@dataclass(frozen=True)
+class EvolveConfig:
+    """Everything that decides an evolution run's results (the worker count does not)."""
+
+    mode: str = "hybrid"
+    """hybrid (architecture and weights), weights (fixed architecture, no Keras) or architecture (each child trained by Keras)."""
+    generations: int = 10
+    """Generations to evaluate (generation 0 is the initial population)."""
+    population: int = 20
+    """Chromosomes per generation."""
+    elite: int = 5
+    """Best chromosomes kept as parents each generation."""
+    random_parents: int = 3
+    """Other chromosomes kept as parents, drawn at random from the rest."""
+    mutation_prob: float = 0.2
+    """Probability that a child has one architecture gene mutated (hybrid, architecture)."""
+    weight_mutation_rate: float | None = None
+    """Fraction of a child's weights perturbed by Gaussian noise (hybrid, weights); None: 0.05 for
+    hybrid (fine-tuning trained weights), 0.5 for weights mode (searching from random)."""
+    weight_mutation_sigma: float | None = None
+    """Standard deviation of that noise; None: 0.1 for hybrid, 0.3 for weights mode."""
+    games: int = 100
+    """Games per fitness evaluation; every chromosome of a generation plays the same games."""
+    max_steps: int = 2000
+    """Steps after which a game is truncated."""
+    board: int = 50
+    """Board size in cells (square)."""
+    heldout_games: int = 1000
+    """Held-out games on which the final best is measured (and the teacher, for comparison)."""
+    seed: int = 0
+    """Seed of everything random in the run."""
+    fixed_hidden: tuple[int, ...] = (9, 15)
+    """The architecture of weights mode (hidden widths)."""
+    fixed_activation: str = "relu"
+    """The hidden activation of weights mode."""
+    train_games: int = 300
+    """Teacher games whose decisions form the Keras training pool (hybrid, architecture)."""
+    train_rows: int = 300_000
+    """Rows subsampled from the pool for one brief training."""
+    train_epochs: int = 2
+    """Epochs of one brief training."""
+    train_batch_size: int = 1024
+    """Batch size of one brief training."""
+    train_lr_scale: float = 2.0
+    """Brief trainings use the optimizer's default large-batch learning rate times this."""
+    space: GenomeSpace = field(default_factory=GenomeSpace)
+    """The genes architectures are drawn from."""
+
+    def __post_init__(self) -> None:
+        # resolve the mode-dependent defaults, so the dumped config holds the values used
+        if self.weight_mutation_rate is None:
+            object.__setattr__(self, "weight_mutation_rate", 0.5 if self.mode == "weights" else 0.05)
+        if self.weight_mutation_sigma is None:
+            object.__setattr__(self, "weight_mutation_sigma", 0.3 if self.mode == "weights" else 0.1)
+
+    def validate(self) -> "EvolveConfig":
+        if self.mode not in MODES:
+            raise SnakeAIError(f"unknown mode {self.mode!r}; choose from {', '.join(MODES)}")
+        if self.generations < 1:
+            raise SnakeAIError(f"generations must be >= 1, got {self.generations}")
+        if self.population < 2:
+            raise SnakeAIError(f"population must be >= 2, got {self.population}")
+        if self.elite < 1 or self.random_parents < 0:
+            raise SnakeAIError("elite must be >= 1 and random_parents >= 0")
+        if self.elite + self.random_parents > self.population:
+            raise SnakeAIError(f"{self.elite} elite + {self.random_parents} random parents is more than the "
+                               f"population of {self.population}")
+        if self.elite + self.random_parents >= self.population:
+            raise SnakeAIError(f"no room for children: population {self.population} must exceed parents "
+                               f"({self.elite} + {self.random_parents})")
+        for name in ("mutation_prob", "weight_mutation_rate"):
+            v = getattr(self, name)
+            if not 0 <= v <= 1:
+                raise SnakeAIError(f"{name} must be in [0, 1], got {v}")
+        if self.weight_mutation_sigma < 0:
+            raise SnakeAIError("weight_mutation_sigma must be >= 0")
+        for name in ("games", "max_steps", "heldout_games", "train_games", "train_rows", "train_epochs", "train_batch_size"):
+            if getattr(self, name) < 1:
+                raise SnakeAIError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.train_lr_scale <= 0:
+            raise SnakeAIError("train_lr_scale must be > 0")
+        if self.board < 3:
+            raise SnakeAIError(f"board must be >= 3, got {self.board}")
+        if self.seed < 0:
+            raise SnakeAIError(f"seed must be >= 0, got {self.seed}")
+        if self.fixed_activation not in HIDDEN_ACTIVATIONS:
+            raise SnakeAIError(f"unknown activation {self.fixed_activation!r}")
+        if not self.fixed_hidden or min(self.fixed_hidden) < 1:
+            raise SnakeAIError("fixed_hidden must list positive widths")
+        self.space.validate()
+        return self
+
+    @property
+    def children(self) -> int:
+        return self.population - self.elite - self.random_parents
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["fixed_hidden"] = list(self.fixed_hidden)
+        d["space"] = {k: list(v) if isinstance(v, tuple) else v for k, v in d["space"].items()}
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "EvolveConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise SnakeAIError(f"unknown config key(s): {', '.join(sorted(unknown))}")
+        d = dict(d)
+        if "space" in d:
+            sk = {f.name for f in fields(GenomeSpace)}
+            bad = set(d["space"]) - sk
+            if bad:
+                raise SnakeAIError(f"unknown space key(s): {', '.join(sorted(bad))}")
+            d["space"] = GenomeSpace(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["space"].items()})
+        if "fixed_hidden" in d:
+            d["fixed_hidden"] = tuple(d["fixed_hidden"])
+        try:
+            return cls(**d)
+        except TypeError as e:
+            raise SnakeAIError(f"bad config: {e}") from None
+
+    def with_(self, **kw) -> "EvolveConfig":
+        return replace(self, **kw)

@@ -1,0 +1,177 @@
+"""A run directory: config, history, checkpoint, best network and plots, all portable files.
+
+    config.toml        the resolved EvolveConfig (start a new run from it with --config)
+    history.csv        one row per generation
+    checkpoint.npz     the last evaluated generation: genomes, weights, fitness, history (atomic)
+    best.keras         the best network as a plain Keras model
+    best.npz           the same network in the engine's format (no TensorFlow needed)
+    best.json          its genome, fitness and held-out figures
+    fitness.png        best / mean / median fitness by generation
+    architectures.png  the architectures of every generation
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..atomic import atomic_path, write_text_atomic
+from ..errors import SnakeAIError
+from .config import EvolveConfig
+from .genome import Genome
+
+HISTORY_COLUMNS = ["generation", "best_fitness", "mean_fitness", "median_fitness", "best_apples",
+                   "mean_apples", "best_architecture", "architectures", "trainings", "train_seconds",
+                   "eval_seconds", "seconds"]
+TIMING_COLUMNS = ("train_seconds", "eval_seconds", "seconds")
+
+
+def write_config(run: Path, cfg: EvolveConfig) -> None:
+    import tomli_w
+
+    header = f"# snake-ai {__version__} evolution config; start a new run from it: snake-ai evolve --config <this file>\n"
+    write_text_atomic(run / "config.toml", header + tomli_w.dumps(cfg.to_dict()))
+
+
+def read_config(path: Path) -> EvolveConfig:
+    try:
+        d = tomllib.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise SnakeAIError(f"{path}: no such config file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SnakeAIError(f"{path}: not valid TOML ({e})") from None
+    return EvolveConfig.from_dict(d).validate()
+
+
+def write_history(run: Path, history: list[dict]) -> None:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=HISTORY_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for row in history:
+        w.writerow({k: (f"{v:.6f}" if isinstance(v, float) else v) for k, v in row.items()})
+    write_text_atomic(run / "history.csv", buf.getvalue())
+
+
+def write_checkpoint(run: Path, generation: int, genomes: list[Genome], fitness, apples,
+                     history: list[dict], cfg: EvolveConfig, elapsed: float) -> None:
+    meta = {"format": "snake-ai checkpoint", "version": __version__, "generation": generation,
+            "genomes": [g.to_dict() for g in genomes], "history": history, "config": cfg.to_dict(),
+            "elapsed": elapsed}
+    arrays = {f"w{i}": g.weights for i, g in enumerate(genomes)}
+    with atomic_path(run / "checkpoint.npz") as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, fitness=np.asarray(fitness, np.float64), apples=np.asarray(apples, np.float64),
+                     meta=np.array(json.dumps(meta)), **arrays)
+
+
+def read_checkpoint(run: Path):
+    """(generation, genomes, fitness, apples, history, config dict, elapsed)."""
+    path = run / "checkpoint.npz"
+    if not path.exists():
+        raise SnakeAIError(f"{run}: no checkpoint.npz; not a snake-ai run directory (or it never finished a generation)")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            if meta.get("format") != "snake-ai checkpoint":
+                raise ValueError("not a snake-ai checkpoint")
+            genomes = [Genome.from_dict(d, z[f"w{i}"]) for i, d in enumerate(meta["genomes"])]
+            fitness, apples = z["fitness"], z["apples"]
+        for g in genomes:
+            g.network()  # validates sizes and finiteness
+        if len(genomes) != fitness.shape[0]:
+            raise ValueError("genome and fitness counts differ")
+        return (int(meta["generation"]), genomes, fitness, apples, meta["history"], meta["config"],
+                float(meta.get("elapsed", 0.0)))
+    except SnakeAIError:
+        raise
+    except Exception as e:
+        raise SnakeAIError(f"{path}: corrupt checkpoint ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+
+
+def save_best(run: Path, genome: Genome, info: dict, keras_file: bool = True) -> None:
+    from ..policy.bridge import network_to_keras, save_engine_network
+
+    net = genome.network()
+    save_engine_network(net, run / "best.npz", extra={"genome": genome.to_dict()})
+    write_text_atomic(run / "best.json", json.dumps({"genome": genome.to_dict(), **info}, indent=1))
+    if keras_file:
+        with atomic_path(run / "best.keras") as tmp:
+            network_to_keras(net, name="snake_ai_best").save(tmp)
+
+
+def load_best(path: Path):
+    """(Network, label) of a run directory or an exported agent folder (best.npz + best.json)."""
+    from ..policy.bridge import load_engine_network
+
+    path = Path(path)
+    if (path / "best.npz").exists():
+        net = load_engine_network(path / "best.npz")
+    elif (path / "checkpoint.npz").exists():
+        _, genomes, fitness, *_ = read_checkpoint(path)
+        net = genomes[int(np.argmax(fitness))].network()
+    else:
+        raise SnakeAIError(f"{path}: no best.npz or checkpoint.npz; not a run directory or agent folder")
+    return net, f"{path.name} best"
+
+
+def plot_fitness(run: Path, history: list[dict], title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    gen = [r["generation"] for r in history]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(gen, [r["best_fitness"] for r in history], "o-", label="best")
+    ax.plot(gen, [r["mean_fitness"] for r in history], "s--", label="mean")
+    ax.plot(gen, [r["median_fitness"] for r in history], "^:", label="median")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("fitness (mean apples per game)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    with atomic_path(run / "fitness.png") as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
+
+
+def plot_architectures(run: Path, history: list[dict]) -> None:
+    """Each genome as a dot: generation vs hidden units, coloured by activation, sized by depth;
+    the generation's best is outlined. Read from the history's ``architectures`` column, where a
+    generation's genomes are listed best first as ``h1-h2/activation/optimizer``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colors = {"relu": "tab:blue", "elu": "tab:orange", "tanh": "tab:green", "sigmoid": "tab:red",
+              "selu": "tab:purple", "linear": "tab:gray"}
+    fig, ax = plt.subplots(figsize=(7, 4))
+    rng = np.random.default_rng(0)
+    seen = set()
+    for row in history:
+        for rank, entry in enumerate(str(row["architectures"]).split(";")):
+            hidden, act, _ = entry.split("/")
+            widths = [int(h) for h in hidden.split("-")]
+            label = act if act not in seen else None
+            seen.add(act)
+            ax.scatter(row["generation"] + rng.uniform(-0.25, 0.25), sum(widths), s=20 + 25 * len(widths),
+                       color=colors.get(act, "k"), alpha=1.0 if rank == 0 else 0.45, label=label,
+                       edgecolors="k" if rank == 0 else "none", linewidths=1.5)
+    ax.set_yscale("log")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("hidden units in total (log)")
+    ax.set_title("architectures (size: hidden layers; outlined: each generation's best)")
+    ax.legend(fontsize=8, loc="best")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    with atomic_path(run / "architectures.png") as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
