@@ -246,13 +246,9 @@ def evolve(
         if config is not None:
             from ..evolution.rundir import read_config
 
-            base = read_config(config)
+            cfg = read_config(config).with_(**overrides)
         else:
-            base = EvolveConfig()
-        try:
-            cfg = base.with_(**overrides)
-        except TypeError as e:
-            raise SnakeAIError(str(e)) from None
+            cfg = EvolveConfig(**overrides)  # mode-dependent defaults resolve here
         run = prepare_new(cfg.validate(), out, force)
     quiet = json_out and not sys.stdout.isatty()
     trainer = evaluator = None
