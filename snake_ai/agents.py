@@ -50,6 +50,8 @@ def load_agent(spec: str | None) -> Agent:
         from .evolution.rundir import load_best  # a run directory or an exported agent folder
 
         network, label = load_best(path)
+        if path.resolve() == default_agent_path():
+            label = "shipped agent"
         return Agent(label, "network", network, str(path))
     if path.suffix == ".keras":
         from .policy.bridge import load_keras_network

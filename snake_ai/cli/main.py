@@ -276,6 +276,101 @@ def evolve(
                     "seconds": summary["seconds"]})
 
 
+def _viewer_agent(agent):
+    from ..agents import load_agent
+
+    return load_agent(agent)
+
+
+@app.command()
+def watch(
+    agent: Optional[str] = typer.Argument(None, help="teacher, random, a .keras file, an .npz network or a run directory (default: the shipped agent in assets/agent)"),
+    seed: int = typer.Option(0, min=0, help="Seed of the games."),
+    fps: float = typer.Option(15.0, min=1.0, help="Steps per second (+/- change it live)."),
+    games: int = typer.Option(5, min=1, help="Games to show, one after the other."),
+    board: int = typer.Option(50, min=3, help="Board size in cells."),
+    max_steps: int = typer.Option(2000, min=1, help="Steps after which a game is truncated."),
+    cell: int = typer.Option(12, min=2, help="Pixels per cell."),
+    save_episode: Optional[Path] = typer.Option(None, help="Write the last game shown as an episode JSON."),
+    record_to: Optional[Path] = typer.Option(None, "--record", help="Render off-screen to a .gif (or .mp4) instead of opening a window."),
+    frames: int = typer.Option(600, min=1, help="At most this many frames with --record."),
+    stride: int = typer.Option(1, min=1, help="Game steps per recorded frame with --record."),
+    force: bool = typer.Option(False, help="Overwrite existing --record / --save-episode files."),
+):
+    """Watch an agent play in a pygame window (the engine simulates; pygame only draws)."""
+    from ..engine import Rules, derive_seeds
+
+    ag = _viewer_agent(agent)
+    _show(ag, derive_seeds(seed, games), Rules.classic(board, max_steps), fps, cell, save_episode, record_to, frames,
+          force, stride=stride)
+
+
+@app.command()
+def play(
+    seed: int = typer.Option(0, min=0, help="Seed of the game."),
+    fps: float = typer.Option(8.0, min=1.0, help="Steps per second."),
+    board: int = typer.Option(30, min=3, help="Board size in cells."),
+    max_steps: int = typer.Option(2000, min=1, help="Steps after which the game is truncated."),
+    cell: int = typer.Option(18, min=2, help="Pixels per cell."),
+    save_episode: Optional[Path] = typer.Option(None, help="Write your game as an episode JSON."),
+    force: bool = typer.Option(False, help="Overwrite an existing --save-episode file."),
+):
+    """Play yourself with the arrow keys, on the same rules and engine."""
+    from ..engine import Rules, derive_seeds
+
+    _show(None, derive_seeds(seed, 1), Rules.classic(board, max_steps), fps, cell, save_episode, None, 0, force)
+
+
+@app.command()
+def replay(
+    episode: Path = typer.Argument(..., help="An episode JSON from --save-episode or --save-best-episode."),
+    fps: float = typer.Option(15.0, min=1.0, help="Steps per second."),
+    cell: int = typer.Option(12, min=2, help="Pixels per cell."),
+    record_to: Optional[Path] = typer.Option(None, "--record", help="Render off-screen to a .gif (or .mp4)."),
+    frames: int = typer.Option(100000, min=1, help="At most this many frames with --record."),
+    force: bool = typer.Option(False, help="Overwrite an existing --record file."),
+):
+    """Replay a saved episode exactly (the engine is deterministic)."""
+    from ..viewer.episode import load_episode
+
+    ep = load_episode(episode)
+    _show(None, [ep.seed], ep.rules, fps, cell, None, record_to, frames, force, episode=ep)
+
+
+def _show(agent, seeds, rules, fps, cell, save_episode, record_to, frames, force, episode=None, stride=1):
+    from ..atomic import check_writable
+    from ..errors import SnakeAIError
+
+    for p in (save_episode, record_to):
+        if p is not None:
+            check_writable(p, force)
+    if record_to is not None and record_to.suffix.lower() not in (".gif", ".mp4"):
+        raise SnakeAIError(f"{record_to}: recordings are .gif or .mp4")
+    from ..viewer.window import Viewer, record
+
+    if record_to is not None:
+        v = Viewer(agent, seeds, rules, fps=fps, cell=cell, episode=episode, window=False)
+        n = record(v, record_to, frames, stride)
+        _console().print(f"wrote {n} frames to {record_to}")
+        finished = v.finished
+        current = v.current
+    else:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and \
+                os.environ.get("SDL_VIDEODRIVER") not in ("dummy", "offscreen") and sys.platform.startswith("linux"):
+            raise SnakeAIError("no display to open a window on; use --record FILE.gif to render off-screen")
+        v = Viewer(agent, seeds, rules, fps=fps, cell=cell, episode=episode)
+        finished = v.run()
+        current = v.current
+    if save_episode is not None:
+        from ..viewer.episode import save_episode as save
+
+        ep = finished[-1] if finished else current
+        if not finished:
+            ep.apples, ep.steps = int(v.state.apples[0]), int(v.state.steps[0])
+        save(ep, save_episode, force=force)
+        _console().print(f"saved the episode ({ep.apples} apples, {ep.steps} steps) to {save_episode}")
+
+
 class _progress:
     """A rich progress bar on a terminal (stderr), nothing otherwise; yields update(done, total)."""
 
