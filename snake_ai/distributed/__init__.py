@@ -1,0 +1,1 @@
+"""Distributed evaluation and training on a Ray cluster (``snake-ai evolve --backend ray``)."""

@@ -1,0 +1,156 @@
+"""The Ray backend: the same run as the local backend, on a Ray cluster.
+
+* Evaluation: long-lived ``Evaluator`` actors compile the engine once, in their constructor, and
+  each plays a contiguous slice of the population per generation: one call per actor per
+  generation. Only numbers cross the wire (flat weights, layer specs, game seeds, results).
+* Training: Keras jobs run as Ray tasks whose worker processes are recycled (``max_calls``);
+  TensorFlow is never imported by the evaluation actors.
+* Resources: the actors hold no CPU reservation (evaluation and training alternate, and a held
+  CPU would starve the training tasks); there is one actor per CPU of the cluster by default.
+* Faults: a slice whose actor dies is played again on a fresh actor and the run goes on; the
+  results do not depend on which actor played which slice, so the history is unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..engine import NetSpec, Network, RolloutResult, Rules
+from ..errors import SnakeAIError
+from ..evolution.training import TrainJob
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise SnakeAIError("the ray backend needs Ray: pip install 'snake-ai[ray]'") from None
+    return ray
+
+
+class _Evaluator:
+    """Plays slices of populations; compiles (or loads) the engine's kernels once, at start."""
+
+    def __init__(self, threads: int = 1):
+        import numba
+
+        from ..engine import derive_seeds, play_networks
+
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+        warm = Network(NetSpec(), np.zeros(NetSpec().n_params, np.float32))
+        play_networks([warm], derive_seeds(0, 1), Rules(max_steps=5))
+        self.pid = os.getpid()
+
+    def evaluate(self, weights: list, specs: list, seeds: np.ndarray, rules: dict):
+        from ..engine import play_networks
+
+        nets = [Network(NetSpec.from_dict(s), w) for s, w in zip(specs, weights)]
+        r = play_networks(nets, seeds, Rules.from_dict(rules))
+        return r.apples, r.steps, r.status, r.approach
+
+    def ping(self) -> int:
+        return self.pid
+
+
+_WORKER_READY = False
+
+
+def _train_in_ray_worker(job: TrainJob) -> np.ndarray:
+    global _WORKER_READY
+    from ..evolution.training import _init_worker, run_job
+
+    if not _WORKER_READY:
+        _init_worker(quiet=True)
+        _WORKER_READY = True
+    return run_job(job)
+
+
+class RayTrainer:
+    def __init__(self, backend: "RayBackend", recycle: int = 20):
+        ray = _ray()
+        self._task = ray.remote(num_cpus=1, max_calls=recycle)(_train_in_ray_worker)
+        self.jobs_run = 0
+
+    def train(self, jobs: list[TrainJob]) -> list[np.ndarray]:
+        if not jobs:
+            return []
+        ray = _ray()
+        self.jobs_run += len(jobs)
+        return ray.get([self._task.options(max_retries=3).remote(j) for j in jobs])
+
+    def close(self) -> None:
+        pass
+
+
+class RayBackend:
+    """Connects to (or starts) Ray, creates the evaluation actors and the trainer."""
+
+    def __init__(self, address: str | None = None, actors: int | None = None, num_cpus: int | None = None):
+        ray = _ray()
+        address = address or os.environ.get("RAY_ADDRESS") or None
+        self.own = False
+        if not ray.is_initialized():
+            try:
+                if address:
+                    ray.init(address=address, log_to_driver=False)
+                else:
+                    ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
+                    self.own = True
+            except ConnectionError as e:
+                raise SnakeAIError(f"cannot reach the Ray cluster at {address}: {e}") from None
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        self.n_actors = actors if actors else max(1, cpus)
+        # Evaluation and training alternate, so the actors reserve no CPU (a reserved CPU would
+        # starve the training tasks); SPREAD puts them on different nodes of a cluster.
+        self._cls = ray.remote(num_cpus=0, max_restarts=0, scheduling_strategy="SPREAD")(_Evaluator)
+        self.actors = [self._cls.remote() for _ in range(self.n_actors)]
+        ray.get([a.ping.remote() for a in self.actors])  # wait until every actor has compiled
+        self.trainer = RayTrainer(self)
+        self.restarts = 0
+
+    def evaluate(self, genomes, seeds, rules: Rules, on_submitted=None) -> RolloutResult:
+        """Every genome on every seed: slices of the population, one call per actor."""
+        ray = _ray()
+        P = len(genomes)
+        bounds = np.linspace(0, P, min(self.n_actors, P) + 1).astype(int)
+        slices = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+        weights = [g.weights for g in genomes]
+        specs = [g.spec.to_dict() for g in genomes]
+        seeds_ref = ray.put(np.ascontiguousarray(seeds, np.uint64))
+        rules_d = rules.to_dict()
+
+        def submit(k, a, b):
+            return self.actors[k].evaluate.remote(weights[a:b], specs[a:b], seeds_ref, rules_d)
+
+        pending = {k: submit(k, a, b) for k, (a, b) in enumerate(slices)}
+        if on_submitted is not None:
+            on_submitted(self)
+        results = {}
+        while pending:
+            for k, ref in list(pending.items()):
+                try:
+                    results[k] = ray.get(ref)
+                    del pending[k]
+                except (ray.exceptions.RayActorError, ray.exceptions.ActorDiedError, ray.exceptions.ActorUnavailableError):
+                    # the actor died: replace it and play its slice again
+                    self.restarts += 1
+                    self.actors[k] = self._cls.remote()
+                    pending[k] = submit(k, *slices[k])
+        parts = [results[k] for k in range(len(slices))]
+        arrays = [np.concatenate([p[i] for p in parts], axis=0) for i in range(4)]
+        K = len(seeds)
+        apples, steps, status, approach = (a.reshape(P, K) for a in arrays)
+        return RolloutResult(apples, steps, status, np.zeros_like(apples), approach)
+
+    def shutdown(self) -> None:
+        ray = _ray()
+        for a in self.actors:
+            try:
+                ray.kill(a)
+            except Exception:
+                pass
+        self.actors = []
+        if self.own and ray.is_initialized():
+            ray.shutdown()
