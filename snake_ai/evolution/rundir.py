@@ -155,16 +155,20 @@ def plot_architectures(run: Path, history: list[dict]) -> None:
               "selu": "tab:purple", "linear": "tab:gray"}
     fig, ax = plt.subplots(figsize=(7, 4))
     rng = np.random.default_rng(0)
-    seen = set()
+    points: dict[str, list] = {}  # activation -> [(generation, units, layers, is_best)]
     for row in history:
         for rank, entry in enumerate(str(row["architectures"]).split(";")):
             hidden, act, _ = entry.split("/")
             widths = [int(h) for h in hidden.split("-")]
-            label = act if act not in seen else None
-            seen.add(act)
-            ax.scatter(row["generation"] + rng.uniform(-0.25, 0.25), sum(widths), s=20 + 25 * len(widths),
-                       color=colors.get(act, "k"), alpha=1.0 if rank == 0 else 0.45, label=label,
-                       edgecolors="k" if rank == 0 else "none", linewidths=1.5)
+            points.setdefault(act, []).append((row["generation"], sum(widths), len(widths), rank == 0))
+    for act, pts in points.items():  # one scatter call per activation and kind: fast for long runs
+        a = np.array(pts, dtype=float)
+        x = a[:, 0] + rng.uniform(-0.25, 0.25, len(a))
+        for best, alpha in ((False, 0.45), (True, 1.0)):
+            m = (a[:, 3] > 0) == best
+            if m.any():
+                ax.scatter(x[m], a[m, 1], s=20 + 25 * a[m, 2], color=colors.get(act, "k"), alpha=alpha,
+                           label=None if best else act, edgecolors="k" if best else "none", linewidths=1.5)
     ax.set_yscale("log")
     ax.set_xlabel("generation")
     ax.set_ylabel("hidden units in total (log)")
