@@ -25,6 +25,13 @@ LANES = 64  # games of one network stepped in lockstep, so each weight multiplie
 _NET_CHUNK = 4 * LANES  # games of one network per parallel task
 
 
+@njit(inline="always", cache=True)
+def _outputs(T):
+    """The five int64 (T,) result arrays of a rollout: apples, steps, status, rows, approach."""
+    return (np.zeros(T, dtype=np.int64), np.zeros(T, dtype=np.int64), np.zeros(T, dtype=np.int64),
+            np.zeros(T, dtype=np.int64), np.zeros(T, dtype=np.int64))
+
+
 @njit(inline="always", cache=True, error_model="numpy")
 def advance(body, grid, info, g, a, d0, rules, W):
     """Step game g with action a; returns +1 when the head got closer to the apple (or ate), -1
@@ -52,11 +59,7 @@ def rollout_kernel(seeds, policy, rules, record, offsets, x_out, y_out):
     W = rules[R_W]
     H = rules[R_H]
     N = W * H
-    apples = np.zeros(T, dtype=np.int64)
-    steps = np.zeros(T, dtype=np.int64)
-    status = np.zeros(T, dtype=np.int64)
-    rows = np.zeros(T, dtype=np.int64)
-    approach = np.zeros(T, dtype=np.int64)
+    apples, steps, status, rows, approach = _outputs(T)
     n_chunks = (T + _CHUNK - 1) // _CHUNK
     for c in prange(n_chunks):
         body = np.empty((1, N), dtype=np.int32)
@@ -109,11 +112,7 @@ def rollout_net_kernel(seeds, w, off, nl, widths, acts, max_width, rules):
     W = rules[R_W]
     H = rules[R_H]
     N = W * H
-    apples = np.zeros(T, dtype=np.int64)
-    steps = np.zeros(T, dtype=np.int64)
-    status = np.zeros(T, dtype=np.int64)
-    rows = np.zeros(T, dtype=np.int64)
-    approach = np.zeros(T, dtype=np.int64)
+    apples, steps, status, rows, approach = _outputs(T)
     per_net = (K + _NET_CHUNK - 1) // _NET_CHUNK
     for c in prange(P * per_net):
         p = c // per_net
