@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 from snake_ai.engine import NetSpec
-from snake_ai.errors import SnakeAIError
-from snake_ai.evolution import EvolveConfig, Genome, GenomeSpace
+from snake_ai.evolution import EvolveConfig, GenomeSpace
 from snake_ai.evolution.ga import breed, initial_population, select_parents
 from snake_ai.evolution.operators import (crossover_architecture, crossover_weights, init_weights,
                                           mutate_architecture, mutate_weights, random_architecture, transplant)

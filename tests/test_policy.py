@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from snake_ai.engine import NetSpec, Network, Rules, derive_seeds, play_networks
+from snake_ai.engine import NetSpec, Network, derive_seeds, play_networks
 from snake_ai.errors import SnakeAIError
 from snake_ai.policy.bridge import (keras_to_network, load_engine_network, load_keras_network, network_to_keras,
                                     save_engine_network)

@@ -1,6 +1,5 @@
 """The angle teacher and its blocked-move table, row by row (SPEC section 2)."""
 
-import numpy as np
 import pytest
 
 from snake_ai.engine import Rules, from_cells, observe, teacher_actions

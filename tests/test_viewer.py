@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"

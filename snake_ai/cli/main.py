@@ -276,12 +276,6 @@ def evolve(
                     "seconds": summary["seconds"]})
 
 
-def _viewer_agent(agent):
-    from ..agents import load_agent
-
-    return load_agent(agent)
-
-
 @app.command()
 def watch(
     agent: Optional[str] = typer.Argument(None, help="teacher, random, a .keras file, an .npz network or a run directory (default: the shipped agent in assets/agent)"),
@@ -298,9 +292,10 @@ def watch(
     force: bool = typer.Option(False, help="Overwrite existing --record / --save-episode files."),
 ):
     """Watch an agent play in a pygame window (the engine simulates; pygame only draws)."""
+    from ..agents import load_agent
     from ..engine import Rules, derive_seeds
 
-    ag = _viewer_agent(agent)
+    ag = load_agent(agent)
     _show(ag, derive_seeds(seed, games), Rules.classic(board, max_steps), fps, cell, save_episode, record_to, frames,
           force, stride=stride)
 
@@ -408,7 +403,7 @@ def _print_report(con, r: dict) -> None:
     t.add_column("apples (score)", justify="right")
     t.add_column("length (apples + 3)", justify="right")
     t.add_column("study's network (length)", justify="right")
-    t.add_row(f"mean", f"{r['mean_apples']:.3f}", f"{r['mean_length']:.3f}", f"{STUDY_MEAN_LENGTH}")
+    t.add_row("mean", f"{r['mean_apples']:.3f}", f"{r['mean_length']:.3f}", f"{STUDY_MEAN_LENGTH}")
     t.add_row("median", f"{r['median_apples']:.1f}", f"{r['median_apples'] + 3:.1f}", "")
     t.add_row("max", f"{r['max_apples']}", f"{r['max_length']}", f"{STUDY_MAX_LENGTH}")
     if "teacher_mean_apples" in r:

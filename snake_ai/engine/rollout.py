@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from .core import (
-    APPLE, APPLES, DEAD, HEAD, LEN, NINFO, RUNNING, STATUS, STEPS, STRAIGHT, agent_stream,
+    APPLE, APPLES, DEAD, HEAD, NINFO, RUNNING, STATUS, STEPS, STRAIGHT, agent_stream,
     reset_game, rng_below, sense, step_game, teacher_move, write_features, DX, DY,
 )
 from .net import PackedNets, lanes_forward, pack

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import core
 from .core import APPLE, APPLES, DX, DY, HEAD, LEN, RNG, STATUS, STEPS
-from .net import Network, pack
+from .net import Network
 from .rules import Rules
 
 

@@ -4,12 +4,13 @@ genomes that need it, evaluate everyone on the generation's games, checkpoint, b
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import time
 from pathlib import Path
 
 import numpy as np
 
-from ..engine import Rules, derive_seeds, play_networks, play_teacher
+from ..engine import Rules, derive_seeds, play_teacher
 from ..errors import SnakeAIError
 from . import rundir
 from .config import EvolveConfig
@@ -117,7 +118,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
             trainer.close()
     summary = finish(run, evaluator)
     summary["seconds"] = time.perf_counter() - t_run
-    rundir.write_text_atomic(run.dir / "summary.json", __import__("json").dumps(summary, indent=1))
+    rundir.write_text_atomic(run.dir / "summary.json", json.dumps(summary, indent=1))
     for r in reporters:
         r.end(run, summary)
     return summary
