@@ -264,16 +264,6 @@ def lanes_forward(w, p, nl, widths, acts, x, y, G, n):
     return x
 
 
-@njit(inline="always", cache=True, error_model="numpy")
-def argmax3(buf, row):
-    best = 0
-    if buf[row, 1] > buf[row, best]:
-        best = 1
-    if buf[row, 2] > buf[row, best]:
-        best = 2
-    return best
-
-
 @njit(parallel=True, cache=True, error_model="numpy")
 def forward_kernel(w, p, nl, widths, acts, x, out, max_width):
     for g in prange(x.shape[0]):

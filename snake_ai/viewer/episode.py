@@ -11,7 +11,7 @@ import numpy as np
 from .. import __version__
 from ..atomic import check_writable, write_text_atomic
 from ..engine import Rules, reset, step_inplace, teacher_actions
-from ..engine.core import mix64
+from ..engine.core import agent_stream, rng_below
 from ..errors import SnakeAIError
 
 
@@ -60,36 +60,27 @@ def load_episode(path) -> Episode:
 
 
 def agent_actions(agent, state, rng_state: np.ndarray | None = None) -> np.ndarray:
-    """The agent's move in each game of ``state`` (teacher, random with its per-game stream, network)."""
+    """The agent's move in each game of ``state`` (teacher, random, network).
+
+    The random agent draws from ``rng_state`` (uint64 per game, advanced in place), the same
+    per-game stream as the engine's fused rollouts (``core.agent_stream``)."""
     if agent.kind == "teacher":
         a = teacher_actions(state)
         return np.where(a < 0, 1, a)
     if agent.kind == "random":
         out = np.empty(state.batch, np.int64)
-        for g in range(state.batch):  # the engine's random agent: splitmix64 on the agent stream
-            rng_state[g], out[g] = _below3(int(rng_state[g]))
+        for g in range(state.batch):
+            rng_state[g], out[g] = rng_below(rng_state[g], 3)
         return out
     from ..engine import observe
 
     return np.argmax(agent.network.forward(observe(state)), axis=1)
 
 
-def _below3(s: int):
-    from ..engine import reference as ref
-
-    st = ref.Stream(s)
-    v = st.below(3)
-    return np.uint64(st.state), v
-
-
-def agent_stream_of(seed: int) -> np.uint64:
-    return np.uint64(int(mix64(np.uint64(seed) ^ np.uint64(0xD1B54A32D192ED03))))
-
-
 def record_episode(agent, seed: int, rules: Rules, seed_label: str = "") -> Episode:
     """Play one game with an agent and keep its actions."""
     state = reset(rules, np.array([seed], np.uint64))
-    rs = np.array([agent_stream_of(seed)], np.uint64)
+    rs = np.array([agent_stream(np.uint64(seed))], np.uint64)
     ep = Episode(int(seed), rules, agent=agent.describe(), note=seed_label)
     while state.alive[0]:
         a = int(agent_actions(agent, state, rs)[0])

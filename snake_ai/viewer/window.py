@@ -14,7 +14,8 @@ import numpy as np
 
 from ..engine import Rules, observe, reset, step_inplace, teacher_actions
 from .draw import APPLE_COLOR, BACKGROUND, BODY, DEAD_COLOR, HEAD_COLOR, draw_board
-from .episode import Episode, agent_stream_of, _below3
+from ..engine.core import agent_stream
+from .episode import Episode, agent_actions
 
 PANEL_W = 250
 TEXT = (220, 220, 230)
@@ -78,7 +79,7 @@ class Viewer:
     def restart(self) -> None:
         seed = self.seeds[self.game]
         self.state = reset(self.rules, np.array([seed], np.uint64))
-        self.rng = np.array([agent_stream_of(seed)], np.uint64)
+        self.rng = np.array([agent_stream(np.uint64(seed))], np.uint64)
         self.current = Episode(seed, self.rules, agent=self.name)
         self.cursor = 0
         self.heading = None
@@ -124,7 +125,7 @@ class Viewer:
         elif self.agent is None:
             a = 1 if self.heading is None else relative_action(self.state.direction[0], self.heading)
         elif self.agent.kind == "random":
-            self.rng[0], a = _below3(int(self.rng[0]))
+            a = int(agent_actions(self.agent, self.state, self.rng)[0])
         else:
             a = self.next_action
         self.current.actions.append(int(a))
