@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from .fastmath import exp32, expm1_32, sigmoid32, tanh32
+
 N_INPUTS, N_OUTPUTS = 7, 3
 
 ACTIVATIONS = ("linear", "relu", "elu", "tanh", "sigmoid", "selu", "softmax")
@@ -21,6 +23,7 @@ HIDDEN_ACTIVATIONS = ("relu", "elu", "tanh", "sigmoid", "selu", "linear")
 
 _SELU_A = np.float32(1.6732632423543772)
 _SELU_S = np.float32(1.0507009873554805)
+_SELU_SA = _SELU_S * _SELU_A
 _ONE = np.float32(1.0)
 _ZERO = np.float32(0.0)
 
@@ -165,14 +168,26 @@ def activate(v, code):
     if code == RELU:
         return v if v > _ZERO else _ZERO
     if code == TANH:
-        return np.tanh(v)
+        return tanh32(v)
     if code == SIGMOID:
-        return _ONE / (_ONE + np.exp(-v))
+        return sigmoid32(v)
     if code == ELU:
-        return v if v > _ZERO else np.float32(np.expm1(v))
+        return elu(v)
     if code == SELU:
-        return _SELU_S * v if v > _ZERO else _SELU_S * _SELU_A * np.float32(np.expm1(v))
+        return selu(v)
     return v
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def elu(v):
+    e = expm1_32(v)
+    return v if v > _ZERO else e
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def selu(v):
+    e = _SELU_SA * expm1_32(v)
+    return _SELU_S * v if v > _ZERO else e
 
 
 @njit(inline="always", cache=True, error_model="numpy")
@@ -207,7 +222,7 @@ def forward_rows(w, p, nl, widths, acts, buf, softmax):
                         m = buf[dst, j]
                 s = _ZERO
                 for j in range(nout):
-                    e = np.exp(buf[dst, j] - m)
+                    e = exp32(buf[dst, j] - m)
                     buf[dst, j] = e
                     s += e
                 for j in range(nout):
@@ -253,12 +268,21 @@ def lanes_forward(w, p, nl, widths, acts, x, y, G, n):
                 for g in range(n):
                     v = y[yo + g] + b
                     y[yo + g] = v if v > _ZERO else _ZERO
-            elif code == SOFTMAX or code == LINEAR:
+            elif code == TANH:
+                for g in range(n):
+                    y[yo + g] = tanh32(y[yo + g] + b)
+            elif code == SIGMOID:
+                for g in range(n):
+                    y[yo + g] = sigmoid32(y[yo + g] + b)
+            elif code == ELU:
+                for g in range(n):
+                    y[yo + g] = elu(y[yo + g] + b)
+            elif code == SELU:
+                for g in range(n):
+                    y[yo + g] = selu(y[yo + g] + b)
+            else:  # linear, or the softmax output (its argmax is that of the logits)
                 for g in range(n):
                     y[yo + g] = y[yo + g] + b
-            else:
-                for g in range(n):
-                    y[yo + g] = activate(y[yo + g] + b, code)
         p = bo + nout
         x, y = y, x
     return x

@@ -1,0 +1,116 @@
+"""float32 ``exp``, ``expm1``, ``tanh`` and ``sigmoid`` in plain arithmetic, so LLVM vectorises them.
+
+This llvmlite has no vector math library: a call to ``np.exp`` inside the network kernels' lane
+loop is a libm call per lane, and the loop stays scalar. These functions are Cephes-style instead:
+a range reduction ``x = n*ln2 + r`` (|r| <= ln2/2, ``ln2`` split in two constants so ``n*ln2`` is
+exact), a short polynomial in ``r`` and a scaling by ``2**n`` built from the exponent bits. No
+branches, no calls: the network kernels' 64-lane loops vectorise, and a single game (the same
+functions, the same operations) gives the same bits as its lane.
+
+Accuracy against float64 (``tests/test_fastmath.py`` checks it over a dense grid of the whole
+float32 range): relative error below 1e-6 wherever the result is a normal float32 (below that,
+absolute error below 1e-6 of the smallest normal, subnormal results included). Overflow gives inf,
+saturation gives exactly 1 (tanh, sigmoid) or -1 (expm1, tanh), -0.0 stays -0.0, nan stays nan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
+
+_F = np.float32
+_LOG2E = _F(1.4426950408889634)
+_LN2_HI = _F(0.693359375)  # ln 2 = _LN2_HI + _LN2_LO, with few bits in _LN2_HI so n*_LN2_HI is exact
+_LN2_LO = _F(-2.12194440e-4)
+_X_HI = _F(89.0)  # exp(89) overflows float32; clamping keeps n in range
+_X_LO = _F(-104.0)  # exp(-104) is below half the smallest subnormal
+_TANH_BIG = _F(0.625)
+_ONE = _F(1.0)
+_TWO = _F(2.0)
+_HALF = _F(0.5)
+_ZERO = _F(0.0)
+# exp(r) - 1 - r = r^2 * P(r) on |r| <= ln2/2 (Cephes expf)
+_E0, _E1, _E2 = _F(5.0000001201e-1), _F(1.6666665459e-1), _F(4.1665795894e-2)
+_E3, _E4, _E5 = _F(8.3334519073e-3), _F(1.3981999507e-3), _F(1.9875691500e-4)
+# tanh(x) = x + x^3 * T(x^2) on |x| < 0.625 (Cephes tanhf)
+_T0, _T1, _T2 = _F(-3.33332819422e-1), _F(1.33314422036e-1), _F(-5.37397155531e-2)
+_T3, _T4 = _F(2.06390887954e-2), _F(-5.70498872745e-3)
+
+
+@intrinsic
+def ldexp_int(typingctx, p, n):
+    """``p * 2**n`` for float32 ``p`` and an integer-valued float32 ``n`` in [-150, 128] (nan gives
+    nan). Two multiplications by powers of two built from exponent bits, so a subnormal result is
+    rounded once and an overflow gives inf."""
+    sig = types.float32(types.float32, types.float32)
+
+    def codegen(context, builder, signature, args):
+        p, n = args
+        f32, i32 = ir.FloatType(), ir.IntType(32)
+        is_nan = builder.fcmp_unordered("uno", n, n)
+        n = builder.select(is_nan, ir.Constant(f32, 0.0), n)
+        ni = builder.fptosi(n, i32)
+        n1 = builder.ashr(ni, ir.Constant(i32, 1))
+        n2 = builder.sub(ni, n1)
+        bias = ir.Constant(i32, 127)
+        mant = ir.Constant(i32, 23)
+        s1 = builder.bitcast(builder.shl(builder.add(n1, bias), mant), f32)
+        s2 = builder.bitcast(builder.shl(builder.add(n2, bias), mant), f32)
+        return builder.fmul(builder.fmul(p, s1), s2)  # where n was nan, p is nan too
+
+    return sig, codegen
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _reduce(x):
+    """(n, r) with x = n*ln2 + r, |r| <= ln2/2; x clamped to [-104, 89] first (nan stays nan)."""
+    x = _X_HI if x > _X_HI else x
+    x = _X_LO if x < _X_LO else x
+    n = np.floor(x * _LOG2E + _HALF)
+    r = (x - n * _LN2_HI) - n * _LN2_LO
+    return n, r
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _expm1_small(r):
+    """exp(r) - 1 for |r| <= ln2/2, as r * (1 + r*P(r)) so that -0.0 stays -0.0."""
+    p = ((((_E5 * r + _E4) * r + _E3) * r + _E2) * r + _E1) * r + _E0
+    return r * (_ONE + r * p)
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def exp32(x):
+    """float32 exp(x)."""
+    n, r = _reduce(x)
+    return ldexp_int(_expm1_small(r) + _ONE, n)
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def expm1_32(x):
+    """float32 exp(x) - 1, accurate relative to the result near 0."""
+    n, r = _reduce(x)
+    e = _expm1_small(r)
+    big = ldexp_int(e + _ONE, n) - _ONE
+    e = e if n == _ZERO else big
+    return x if x == _ZERO else e  # the reduction turns -0.0 into +0.0
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def tanh32(x):
+    """float32 tanh(x): a polynomial below |x| = 0.625, 1 - 2/(exp(2|x|) + 1) above."""
+    z = x * x
+    small = x * (_ONE + z * ((((_T4 * z + _T3) * z + _T2) * z + _T1) * z + _T0))
+    a = abs(x)
+    big = _ONE - _TWO / (exp32(a + a) + _ONE)
+    big = -big if x < _ZERO else big
+    return small if a < _TANH_BIG else big
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def sigmoid32(x):
+    """float32 1 / (1 + exp(-x)), from e = exp(-|x|) so that tiny results keep their precision."""
+    e = exp32(-abs(x))
+    s = _ONE / (_ONE + e)
+    return e * s if x < _ZERO else s
