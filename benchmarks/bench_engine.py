@@ -2,8 +2,9 @@
 
     python benchmarks/bench_engine.py [--games 1000] [--quick]
 
-Prints steps per second of: teacher rollouts, 7-9-15-3 network rollouts (a network trained here
-for a few seconds so that it plays long games like the real thing), the plain-Python reference,
+Prints steps per second of: teacher rollouts, 7-9-15-3 relu network rollouts and 7-64-3 network
+rollouts for every hidden activation (networks trained here for a few seconds so that they play
+long games like the real thing), the plain-Python reference,
 and a Keras ``model(x)`` call per step (the study's way), then the ratios between them, plus the
 dataset generator's rows per second. Compilation is excluded (a warm-up call first).
 """
@@ -35,12 +36,12 @@ def best_of(fn, repeat=3):
     return best, out
 
 
-def quick_policy():
+def quick_policy(hidden=(9, 15), activation="relu", epochs=4):
     from snake_ai.policy.bridge import keras_to_network
     from snake_ai.policy.train import TrainConfig, teacher_data, train
 
     x, y, meta = teacher_data(200, seed=123)
-    res = train(x, y, meta, TrainConfig(epochs=4, validation_split=0.0))
+    res = train(x, y, meta, TrainConfig(hidden=hidden, activation=activation, epochs=epochs, validation_split=0.0))
     return keras_to_network(res.model)
 
 
@@ -71,6 +72,17 @@ def main():
         rows.append((f"7-9-15-3 network rollouts, {nt} thread(s)", r.steps.sum() / dt, nt))
         if nt == threads:
             protocol_s, net_apples = dt, r.apples.mean()
+    numba.set_num_threads(threads)
+
+    print("training 7-64-3 policies, one per hidden activation ...", flush=True)
+    wide = {}
+    numba.set_num_threads(1)
+    for act in ("relu", "elu", "tanh", "sigmoid", "selu"):
+        wnet = quick_policy((64,), act)
+        play_networks([wnet], seeds[:2], rules)
+        dt, r = best_of(lambda: play_networks([wnet], seeds, rules))
+        wide[act] = (r.steps.sum() / dt, r.apples.mean())
+        rows.append((f"7-64-3 {act} network rollouts, 1 thread", wide[act][0], 1))
     numba.set_num_threads(threads)
 
     n_ref = 20 if args.quick else 60
@@ -110,6 +122,10 @@ def main():
     print(f"{'what':46s} {'steps/s':>14s} {'per core':>12s} {'x Python ref':>13s} {'x Keras/step':>13s}")
     for name, sps, nt in rows:
         print(f"{name:46s} {sps:14,.0f} {sps / nt:12,.0f} {sps / ref_sps:13,.1f} {sps / keras_sps:13,.0f}")
+    relu_1 = base["7-9-15-3 network rollouts, 1 thread(s)"]
+    print("\n7-64-3 networks against the 7-9-15-3 relu network, 1 thread (target: >= 0.4x each)")
+    for act, (sps, apples) in wide.items():
+        print(f"  {act:8s} {sps / relu_1:5.2f}x   ({apples:.1f} apples on average)")
     print(f"\nthe study's test protocol (1000 games x 2000 steps) with the network: {protocol_s:.3f} s "
           f"({net_apples:.2f} apples on average with this briefly trained network)")
     print(f"a Keras call per step would take about {r.steps.sum() / keras_sps / 3600:.1f} hours for the same games")

@@ -64,7 +64,8 @@ def load_agent(spec: str | None) -> Agent:
     raise SnakeAIError(f"cannot use {spec!r} as an agent: expected a .keras file, an .npz network or a run directory")
 
 
-def summarize(apples: np.ndarray, steps: np.ndarray) -> dict:
+def summarize(apples: np.ndarray, steps: np.ndarray, start_length: int = 3) -> dict:
+    """Scores of many games; length = apples + the rules' start length."""
     apples = np.asarray(apples).reshape(-1)
     return {
         "mean_apples": float(apples.mean()),
@@ -72,7 +73,7 @@ def summarize(apples: np.ndarray, steps: np.ndarray) -> dict:
         "max_apples": int(apples.max()),
         "min_apples": int(apples.min()),
         "std_apples": float(apples.std()),
-        "mean_length": float(apples.mean() + 3),
-        "max_length": int(apples.max() + 3),
+        "mean_length": float(apples.mean() + start_length),
+        "max_length": int(apples.max() + start_length),
         "total_steps": int(np.asarray(steps).sum()),
     }

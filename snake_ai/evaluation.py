@@ -8,7 +8,7 @@ import numba
 import numpy as np
 
 from .agents import Agent, summarize
-from .engine import Rules, derive_seeds
+from .engine import Rules, Status, derive_seeds
 
 
 def evaluate_agent(agent: Agent, games: int = 1000, seed: int = 0, rules: Rules = Rules()) -> dict:
@@ -22,15 +22,15 @@ def evaluate_agent(agent: Agent, games: int = 1000, seed: int = 0, rules: Rules 
     apples, steps = res.apples[0], res.steps[0]
     best = int(np.argmax(apples))
     out = {"agent": agent.describe(), "games": games, "max_steps": rules.max_steps, "seed": seed,
-           "board": rules.width}
-    out.update(summarize(apples, steps))
+           "board": rules.width, "start_length": rules.start_length}
+    out.update(summarize(apples, steps, rules.start_length))
     if agent.kind != "teacher":  # the teacher on the same games, for comparison
         from .engine import play_teacher
 
         out["teacher_mean_apples"] = float(play_teacher(seeds, rules).apples.mean())
     out.update({
-        "died": int((res.status[0] == 1).sum()),
-        "truncated": int((res.status[0] == 2).sum()),
+        "died": int((res.status[0] == Status.DEAD).sum()),
+        "truncated": int((res.status[0] == Status.TRUNCATED).sum()),
         "best_game": best,
         "best_game_seed": int(seeds[best]),
         "seconds": seconds,

@@ -16,7 +16,7 @@ def check_invariants(state, g):
         assert abs(x0 - x1) + abs(y0 - y1) == 1  # 4-connected
     occupied = {(int(c % W), int(c // W)) for c in np.flatnonzero(state.grid[g])}
     assert occupied == set(cells)  # occupancy agrees with the body
-    assert state.length[g] == 3 + state.apples[g] == len(cells)
+    assert state.length[g] == state.rules.start_length + state.apples[g] == len(cells)
     hx, hy = cells[0]
     assert 0 <= hx < W and 0 <= hy < state.rules.height
     ax, ay = state.apple[g]

@@ -401,13 +401,13 @@ def _print_report(con, r: dict) -> None:
     t = Table(title=f"{r['agent']}: {r['games']} games x {r['max_steps']} steps, seed {r['seed']}")
     t.add_column("")
     t.add_column("apples (score)", justify="right")
-    t.add_column("length (apples + 3)", justify="right")
+    t.add_column(f"length (apples + {r['start_length']})", justify="right")
     t.add_column("study's network (length)", justify="right")
     t.add_row("mean", f"{r['mean_apples']:.3f}", f"{r['mean_length']:.3f}", f"{STUDY_MEAN_LENGTH}")
-    t.add_row("median", f"{r['median_apples']:.1f}", f"{r['median_apples'] + 3:.1f}", "")
+    t.add_row("median", f"{r['median_apples']:.1f}", f"{r['median_apples'] + r['start_length']:.1f}", "")
     t.add_row("max", f"{r['max_apples']}", f"{r['max_length']}", f"{STUDY_MAX_LENGTH}")
     if "teacher_mean_apples" in r:
-        t.add_row("teacher", f"{r['teacher_mean_apples']:.3f}", f"{r['teacher_mean_apples'] + 3:.3f}", "")
+        t.add_row("teacher", f"{r['teacher_mean_apples']:.3f}", f"{r['teacher_mean_apples'] + r['start_length']:.3f}", "")
     con.print(t)
     con.print(
         f"{r['total_steps']:,} steps in {r['seconds']:.3f} s = {r['steps_per_second'] / 1e6:.1f} M steps/s "

@@ -9,15 +9,15 @@ Public API::
     state = reset(rules, seeds); state, reward = step(state, actions); observe(state)
 """
 
-from .core import DEAD, LEFT, RIGHT, RUNNING, STRAIGHT, TRUNCATED, derive_seeds
+from .core import DEAD, LEFT, RIGHT, RUNNING, STRAIGHT, TRUNCATED, Action, Games, Status, derive_seeds
 from .net import ACTIVATIONS, HIDDEN_ACTIVATIONS, NetSpec, Network, PackedNets, pack
 from .rollout import RolloutResult, play_networks, play_random, play_teacher, record_teacher
 from .rules import Rules
-from .state import State, from_cells, network_outputs, observe, reset, step, step_inplace, teacher_actions
+from .state import State, from_cells, observe, reset, step, step_inplace, teacher_actions
 
 __all__ = [
-    "ACTIVATIONS", "DEAD", "HIDDEN_ACTIVATIONS", "LEFT", "NetSpec", "Network", "PackedNets", "RIGHT",
+    "ACTIVATIONS", "Action", "DEAD", "Games", "Status", "HIDDEN_ACTIVATIONS", "LEFT", "NetSpec", "Network", "PackedNets", "RIGHT",
     "RUNNING", "RolloutResult", "Rules", "STRAIGHT", "State", "TRUNCATED", "derive_seeds",
-    "network_outputs", "observe", "pack", "play_networks", "play_random", "play_teacher",
+    "observe", "pack", "play_networks", "play_random", "play_teacher",
     "from_cells", "record_teacher", "reset", "step", "step_inplace", "teacher_actions",
 ]

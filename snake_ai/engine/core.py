@@ -1,11 +1,28 @@
 """Numba kernels of the game: reset, step, the 7 inputs and the angle teacher.
 
-One game's state lives in row ``g`` of three arrays (see ``state.State``):
+The state of B games is a ``Games`` named tuple of three arrays (see ``state.State`` for the
+public view):
 
 * ``body``  int32 (B, W*H): ring buffer of occupied cell indices ``y*W + x``; the head is at
-  ``body[g, info[g, HEAD]]``, the tail ``info[g, LEN] - 1`` slots behind it.
+  ``body[g, info[g].head]``, the tail ``info[g].length - 1`` slots behind it.
 * ``grid``  uint8 (B, W*H): 1 where the snake occupies the cell.
-* ``info``  int64 (B, NINFO): the scalars, indexed by the constants below.
+* ``info``  structured (B,) of dtype ``GAME``: the per-game scalars by name (head, length, dx,
+  dy, apple, status, steps, apples, rng).
+
+The rules travel as a ``KernelRules`` named tuple of int64 (``Rules.kernel()``).
+
+Call convention of the per-game helpers (for kernels elsewhere, e.g. a vector env)::
+
+    reset_game(s, g, seed, rules)        # s: Games, g: int64 game row, seed: uint64
+    reward = step_game(s, g, action, rules)  # action: int64 Action; returns 1 when an apple is eaten
+    lb, fb, rb, adx, ady = sense(s, g, rules)  # blocked left/front/right, apple offset
+    write_features(out, r, lb, fb, rb, adx, ady, dx, dy)  # float32 out[r, :7]; dx, dy = info[g].dx, .dy
+    a = teacher_move(lb, fb, rb, adx, ady, dx, dy)  # Action, or -1 when every move is blocked
+    rng, k = rng_below(rng, n)           # uint64 state -> (new state, int64 in [0, n))
+    rng = agent_stream(seed)             # the random agent's own stream of a game
+
+Pass the game row ``g`` as an int64 variable, not a literal (each literal type is another
+specialisation to compile).
 
 Randomness: every game owns a splitmix64 stream seeded from its game seed; apples are drawn from it
 and from nothing else, so a game is fully determined by its seed and its actions, whatever the batch
@@ -14,16 +31,79 @@ it runs in, its position there or the number of threads.
 
 from __future__ import annotations
 
+from enum import IntEnum
+from typing import NamedTuple
+
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from .rules import R_DX, R_DY, R_H, R_LEN, R_MAX, R_SX, R_SY, R_W
 
-HEAD, LEN, DX, DY, APPLE, STATUS, STEPS, APPLES, RNG = range(9)
-NINFO = 9
+class Status(IntEnum):
+    """How a game stands."""
 
-RUNNING, DEAD, TRUNCATED = 0, 1, 2
-LEFT, STRAIGHT, RIGHT = 0, 1, 2
+    RUNNING = 0
+    DEAD = 1  # the head left the board or entered the body
+    TRUNCATED = 2  # max_steps reached
+
+
+class Action(IntEnum):
+    """A move relative to the heading."""
+
+    LEFT = 0
+    STRAIGHT = 1
+    RIGHT = 2
+
+
+RUNNING, DEAD, TRUNCATED = Status.RUNNING, Status.DEAD, Status.TRUNCATED
+LEFT, STRAIGHT, RIGHT = Action.LEFT, Action.STRAIGHT, Action.RIGHT
+# plain ints for the kernels
+_RUNNING, _DEAD, _TRUNCATED = int(RUNNING), int(DEAD), int(TRUNCATED)
+_LEFT, _STRAIGHT, _RIGHT = int(LEFT), int(STRAIGHT), int(RIGHT)
+
+GAME = np.dtype([
+    ("head", np.int64),  # slot of the head in body[g]
+    ("length", np.int64),  # cells of the snake
+    ("dx", np.int64),  # heading, x component (right: 1)
+    ("dy", np.int64),  # heading, y component (down: 1)
+    ("apple", np.int64),  # cell of the apple (y*W + x), -1 when there is none
+    ("status", np.int64),  # a Status
+    ("steps", np.int64),  # steps played
+    ("apples", np.int64),  # apples eaten
+    ("rng", np.uint64),  # splitmix64 state of the game's apple stream
+], align=True)
+
+
+class Games(NamedTuple):
+    """B games as the kernels see them."""
+
+    body: np.ndarray  # int32 (B, W*H): ring buffer of snake cells (y*W + x), head at info[g].head
+    grid: np.ndarray  # uint8 (B, W*H): 1 where the snake is
+    info: np.ndarray  # GAME (B,): head, length, dx, dy, apple, status, steps, apples, rng
+
+
+def new_games(batch: int, cells: int) -> Games:
+    """Zeroed arrays for ``batch`` games on a board of ``cells`` cells."""
+    return Games(np.zeros((batch, cells), np.int32), np.zeros((batch, cells), np.uint8), np.zeros(batch, GAME))
+
+
+@njit(cache=True)
+def alloc_games(batch, cells):
+    """``new_games`` inside kernels (pass int64 values, not literals)."""
+    return Games(np.zeros((batch, cells), np.int32), np.zeros((batch, cells), np.uint8), np.zeros(batch, GAME))
+
+
+class KernelRules(NamedTuple):
+    """``Rules`` as the kernels read them (every field int64)."""
+
+    width: int
+    height: int
+    start_x: int
+    start_y: int
+    start_length: int
+    start_dx: int
+    start_dy: int
+    max_steps: int
+
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -85,21 +165,25 @@ def agent_stream(seed):
 # One game
 
 
-@njit(inline="always", cache=True, error_model="numpy")
-def place_apple(grid, info, g, W, H):
+@njit(cache=True, error_model="numpy")
+def place_apple(s, g, rules):
     """Draw the apple uniformly in x in 1..W-1, y in 1..H-1, redrawn while on the snake.
 
     After 64 rejected draws the apple is drawn uniformly among the free cells of that region by a
     scan (same distribution, bounded time). With no free cell left there is no apple (-1).
     """
-    s = np.uint64(info[g, RNG])
+    W = rules.width
+    H = rules.height
+    grid = s.grid
+    st = s.info[g]
+    r = st.rng
     for _ in range(64):
-        s, x = rng_below(s, W - 1)
-        s, y = rng_below(s, H - 1)
+        r, x = rng_below(r, W - 1)
+        r, y = rng_below(r, H - 1)
         c = (y + 1) * W + (x + 1)
         if grid[g, c] == 0:
-            info[g, APPLE] = c
-            info[g, RNG] = np.int64(s)
+            st.apple = c
+            st.rng = r
             return
     free = 0
     for y in range(1, H):
@@ -107,85 +191,92 @@ def place_apple(grid, info, g, W, H):
             if grid[g, y * W + x] == 0:
                 free += 1
     if free == 0:
-        info[g, APPLE] = -1
-        info[g, RNG] = np.int64(s)
+        st.apple = -1
+        st.rng = r
         return
-    s, k = rng_below(s, free)
-    info[g, RNG] = np.int64(s)
+    r, k = rng_below(r, free)
+    st.rng = r
     for y in range(1, H):
         for x in range(1, W):
             c = y * W + x
             if grid[g, c] == 0:
                 if k == 0:
-                    info[g, APPLE] = c
+                    st.apple = c
                     return
                 k -= 1
 
 
-@njit(inline="always", cache=True, error_model="numpy")
-def reset_game(body, grid, info, g, seed, rules):
-    W = rules[R_W]
-    N = W * rules[R_H]
+@njit(cache=True, error_model="numpy")
+def reset_game(s, g, seed, rules):
+    """Game ``g`` at its start: the snake laid out by the rules, an apple drawn from ``seed``."""
+    W = rules.width
+    N = W * rules.height
+    body = s.body
+    grid = s.grid
     for c in range(N):
         grid[g, c] = 0
-    L = rules[R_LEN]
-    dx = rules[R_DX]
-    dy = rules[R_DY]
+    L = rules.start_length
+    dx = rules.start_dx
+    dy = rules.start_dy
     # body[0] is the tail, body[L-1] the head
     for k in range(L):
         back = L - 1 - k
-        c = (rules[R_SY] - back * dy) * W + (rules[R_SX] - back * dx)
+        c = (rules.start_y - back * dy) * W + (rules.start_x - back * dx)
         body[g, k] = c
         grid[g, c] = 1
-    info[g, HEAD] = L - 1
-    info[g, LEN] = L
-    info[g, DX] = dx
-    info[g, DY] = dy
-    info[g, STATUS] = RUNNING
-    info[g, STEPS] = 0
-    info[g, APPLES] = 0
-    info[g, RNG] = np.int64(seed)
-    place_apple(grid, info, g, W, rules[R_H])
+    st = s.info[g]
+    st.head = L - 1
+    st.length = L
+    st.dx = dx
+    st.dy = dy
+    st.status = _RUNNING
+    st.steps = 0
+    st.apples = 0
+    st.rng = seed
+    place_apple(s, g, rules)
 
 
 @njit(inline="always", cache=True, error_model="numpy")
 def turn(dx, dy, action):
     """Relative action to new direction: left is (dy, -dx), right is (-dy, dx)."""
-    if action == LEFT:
+    if action == _LEFT:
         return dy, -dx
-    if action == RIGHT:
+    if action == _RIGHT:
         return -dy, dx
     return dx, dy
 
 
-@njit(inline="always", cache=True, error_model="numpy")
-def step_game(body, grid, info, g, action, rules):
+@njit(cache=True, error_model="numpy")
+def step_game(s, g, action, rules):
     """Advance game ``g`` by one action; returns the reward (1 when an apple is eaten)."""
-    if info[g, STATUS] != RUNNING:
+    st = s.info[g]
+    if st.status != _RUNNING:
         return 0
-    W = rules[R_W]
-    H = rules[R_H]
+    body = s.body
+    grid = s.grid
+    W = rules.width
+    H = rules.height
     N = W * H
-    ndx, ndy = turn(info[g, DX], info[g, DY], action)
-    info[g, DX] = ndx
-    info[g, DY] = ndy
-    info[g, STEPS] += 1
-    h = info[g, HEAD]
+    ndx, ndy = turn(st.dx, st.dy, action)
+    st.dx = ndx
+    st.dy = ndy
+    st.steps += 1
+    h = st.head
     cell = body[g, h]
     nx = cell % W + ndx
     ny = cell // W + ndy
     if nx < 0 or nx >= W or ny < 0 or ny >= H:
-        info[g, STATUS] = DEAD
+        st.status = _DEAD
         return 0
     nc = ny * W + nx
-    eat = nc == info[g, APPLE]
-    L = info[g, LEN]
+    eat = nc == st.apple
+    L = st.length
     ti = h - L + 1
     if ti < 0:
         ti += N
     tail = body[g, ti]
     if grid[g, nc] != 0 and not (nc == tail and not eat):
-        info[g, STATUS] = DEAD
+        st.status = _DEAD
         return 0
     if not eat:
         grid[g, tail] = 0
@@ -194,15 +285,15 @@ def step_game(body, grid, info, g, action, rules):
         h = 0
     body[g, h] = nc
     grid[g, nc] = 1
-    info[g, HEAD] = h
+    st.head = h
     reward = 0
     if eat:
-        info[g, LEN] = L + 1
-        info[g, APPLES] += 1
+        st.length = L + 1
+        st.apples += 1
         reward = 1
-        place_apple(grid, info, g, W, H)
-    if info[g, STEPS] >= rules[R_MAX]:
-        info[g, STATUS] = TRUNCATED
+        place_apple(s, g, rules)
+    if st.steps >= rules.max_steps:
+        st.status = _TRUNCATED
     return reward
 
 
@@ -213,24 +304,28 @@ def blocked(grid, g, x, y, W, H):
     return 1 if grid[g, y * W + x] != 0 else 0
 
 
-@njit(inline="always", cache=True, error_model="numpy")
-def sense(body, grid, info, g, W, H):
+@njit(cache=True, error_model="numpy")
+def sense(s, g, rules):
     """The integer facts behind the 7 inputs: (left, front, right blocked, apple dx, apple dy)."""
-    cell = body[g, info[g, HEAD]]
+    W = rules.width
+    H = rules.height
+    st = s.info[g]
+    cell = s.body[g, st.head]
     hx = cell % W
     hy = cell // W
-    dx = info[g, DX]
-    dy = info[g, DY]
+    dx = st.dx
+    dy = st.dy
+    grid = s.grid
     lb = blocked(grid, g, hx + dy, hy - dx, W, H)
     fb = blocked(grid, g, hx + dx, hy + dy, W, H)
     rb = blocked(grid, g, hx - dy, hy + dx, W, H)
-    a = info[g, APPLE]
+    a = st.apple
     if a < 0:
         return lb, fb, rb, 0, 0
     return lb, fb, rb, a % W - hx, a // W - hy
 
 
-@njit(inline="always", cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def write_features(out, r, lb, fb, rb, adx, ady, dx, dy):
     """Row ``r`` of ``out`` = [left, front, right blocked, apple unit dx, dy, snake dx, dy]."""
     out[r, 0] = lb
@@ -247,7 +342,7 @@ def write_features(out, r, lb, fb, rb, adx, ady, dx, dy):
     out[r, 6] = dy
 
 
-@njit(inline="always", cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def teacher_move(lb, fb, rb, adx, ady, dx, dy):
     """The angle teacher and the study's blocked-move table (SPEC section 2).
 
@@ -257,13 +352,13 @@ def teacher_move(lb, fb, rb, adx, ady, dx, dy):
     """
     cross = ady * dx - adx * dy
     if cross > 0:
-        want = RIGHT
+        want = _RIGHT
     elif cross < 0:
-        want = LEFT
+        want = _LEFT
     elif ady * dy + adx * dx < 0:
-        want = RIGHT  # apple straight behind: angle = 1
+        want = _RIGHT  # apple straight behind: angle = 1
     else:
-        want = STRAIGHT
+        want = _STRAIGHT
     return table_move(want, lb, fb, rb)
 
 
@@ -271,60 +366,56 @@ def teacher_move(lb, fb, rb, adx, ady, dx, dy):
 def table_move(want, lb, fb, rb):
     if lb and fb and rb:
         return -1
-    if want == LEFT:
+    if want == _LEFT:
         if not lb:
-            return LEFT
+            return _LEFT
         if fb and not rb:
-            return RIGHT
+            return _RIGHT
         if not fb and rb:
-            return STRAIGHT
-        return RIGHT
-    if want == STRAIGHT:
+            return _STRAIGHT
+        return _RIGHT
+    if want == _STRAIGHT:
         if not fb:
-            return STRAIGHT
+            return _STRAIGHT
         if lb and not rb:
-            return RIGHT
+            return _RIGHT
         if not lb and rb:
-            return LEFT
-        return RIGHT
+            return _LEFT
+        return _RIGHT
     if not rb:
-        return RIGHT
+        return _RIGHT
     if not fb and lb:
-        return STRAIGHT
+        return _STRAIGHT
     if fb and not lb:
-        return LEFT
-    return LEFT
+        return _LEFT
+    return _LEFT
 
 
 # ----------------------------------------------------------------------------------------------
-# Batched kernels over B games
+# Batched kernels over B games (serial: a step is a few nanoseconds, threads would cost more)
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def reset_kernel(body, grid, info, seeds, rules):
-    for g in prange(seeds.shape[0]):
-        reset_game(body, grid, info, g, seeds[g], rules)
+@njit(cache=True, error_model="numpy")
+def reset_kernel(s, seeds, rules):
+    for g in range(seeds.shape[0]):
+        reset_game(s, g, seeds[g], rules)
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def step_kernel(body, grid, info, actions, rewards, rules):
-    for g in prange(actions.shape[0]):
-        rewards[g] = step_game(body, grid, info, g, actions[g], rules)
+@njit(cache=True, error_model="numpy")
+def step_kernel(s, actions, rewards, rules):
+    for g in range(actions.shape[0]):
+        rewards[g] = step_game(s, g, actions[g], rules)
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def observe_kernel(body, grid, info, out, rules):
-    W = rules[R_W]
-    H = rules[R_H]
-    for g in prange(out.shape[0]):
-        lb, fb, rb, adx, ady = sense(body, grid, info, g, W, H)
-        write_features(out, g, lb, fb, rb, adx, ady, info[g, DX], info[g, DY])
+@njit(cache=True, error_model="numpy")
+def observe_kernel(s, out, rules):
+    for g in range(out.shape[0]):
+        lb, fb, rb, adx, ady = sense(s, g, rules)
+        write_features(out, g, lb, fb, rb, adx, ady, s.info[g].dx, s.info[g].dy)
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def teacher_kernel(body, grid, info, out, rules):
-    W = rules[R_W]
-    H = rules[R_H]
-    for g in prange(out.shape[0]):
-        lb, fb, rb, adx, ady = sense(body, grid, info, g, W, H)
-        out[g] = teacher_move(lb, fb, rb, adx, ady, info[g, DX], info[g, DY])
+@njit(cache=True, error_model="numpy")
+def teacher_kernel(s, out, rules):
+    for g in range(out.shape[0]):
+        lb, fb, rb, adx, ady = sense(s, g, rules)
+        out[g] = teacher_move(lb, fb, rb, adx, ady, s.info[g].dx, s.info[g].dy)

@@ -8,9 +8,10 @@ shape (out,). A layer without bias stores zeros. The move is the argmax of the 3
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .fastmath import exp32, expm1_32, sigmoid32, tanh32
 
@@ -114,27 +115,21 @@ class Network:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Outputs (B, 3) for inputs (B, 7), computed by the engine's own kernel."""
-        packed = pack([self])
         x = np.ascontiguousarray(x, dtype=np.float32).reshape(-1, N_INPUTS)
         out = np.empty((x.shape[0], N_OUTPUTS), dtype=np.float32)
-        forward_kernel(packed.weights, packed.offsets[0], packed.n_layers[0], packed.widths[0],
-                       packed.acts[0], x, out, np.int64(packed.max_width))
+        forward_kernel(pack([self]), np.int64(0), x, out)
         return out
 
-    def act(self, x: np.ndarray) -> np.ndarray:
-        return np.argmax(self.forward(x), axis=1)
 
-
-@dataclass(frozen=True)
-class PackedNets:
-    """Several networks in the arrays the rollout kernels read."""
+class PackedNets(NamedTuple):
+    """Several networks in the arrays the kernels read, passed to them as one object."""
 
     weights: np.ndarray  # float32 (total,): every network's flat weights, one after the other
     offsets: np.ndarray  # int64 (P,): start of network p in ``weights``
     n_layers: np.ndarray  # int64 (P,): layers of network p (hidden + output)
     widths: np.ndarray  # int64 (P, L+1): widths of network p, padded with 0
     acts: np.ndarray  # int64 (P, L): activation codes of network p, padded with 0
-    max_width: int  # the widest layer of all, for scratch buffers
+    max_width: int  # int64: the widest layer of all, for scratch buffers
 
     @property
     def count(self) -> int:
@@ -160,10 +155,10 @@ def pack(networks) -> PackedNets:
         offsets[i] = p
         p += n.spec.n_params
     weights = np.concatenate([n.weights for n in networks]).astype(np.float32, copy=False)
-    return PackedNets(weights, offsets, n_layers, widths, acts, int(widths.max()))
+    return PackedNets(np.ascontiguousarray(weights), offsets, n_layers, widths, acts, int(widths.max()))
 
 
-@njit(inline="always", cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def activate(v, code):
     if code == RELU:
         return v if v > _ZERO else _ZERO
@@ -178,26 +173,31 @@ def activate(v, code):
     return v
 
 
-@njit(inline="always", cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def elu(v):
     e = expm1_32(v)
     return v if v > _ZERO else e
 
 
-@njit(inline="always", cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def selu(v):
     e = _SELU_SA * expm1_32(v)
     return _SELU_S * v if v > _ZERO else e
 
 
-@njit(inline="always", cache=True, error_model="numpy")
-def forward_rows(w, p, nl, widths, acts, buf, softmax):
-    """Forward pass of the network at ``w[p:]`` on the input in ``buf[0, :7]``.
+@njit(cache=True, error_model="numpy")
+def forward_rows(nets, k, buf):
+    """Forward pass of network ``k`` of ``nets`` (PackedNets) on the input in ``buf[0, :7]``.
 
     ``buf`` is float32 (2, max_width) scratch; the layers ping-pong between its rows. Returns the
-    row that holds the outputs. The output softmax is applied only when ``softmax`` is true (it
-    never changes the argmax).
+    row that holds the outputs: the logits where the output layer is a softmax (``softmax_row``
+    turns them into probabilities; the argmax is the same).
     """
+    w = nets.weights
+    p = nets.offsets[k]
+    nl = nets.n_layers[k]
+    widths = nets.widths[k]
+    acts = nets.acts[k]
     src = 0
     for layer in range(nl):
         nin = widths[layer]
@@ -212,32 +212,32 @@ def forward_rows(w, p, nl, widths, acts, buf, softmax):
                 buf[dst, j] += xi * w[base + j]
         bo = p + nin * nout
         code = acts[layer]
-        if code == SOFTMAX:
-            for j in range(nout):
-                buf[dst, j] = buf[dst, j] + w[bo + j]
-            if softmax:
-                m = buf[dst, 0]
-                for j in range(1, nout):
-                    if buf[dst, j] > m:
-                        m = buf[dst, j]
-                s = _ZERO
-                for j in range(nout):
-                    e = exp32(buf[dst, j] - m)
-                    buf[dst, j] = e
-                    s += e
-                for j in range(nout):
-                    buf[dst, j] = buf[dst, j] / s
-        else:
-            for j in range(nout):
-                buf[dst, j] = activate(buf[dst, j] + w[bo + j], code)
+        for j in range(nout):
+            buf[dst, j] = activate(buf[dst, j] + w[bo + j], code)
         p = bo + nout
         src = dst
     return src
 
 
-@njit(inline="always", cache=True, error_model="numpy")
-def lanes_forward(w, p, nl, widths, acts, x, y, G, n):
-    """``forward_rows`` for lanes 0..n-1 at once, on flat float32 buffers of max_width*G values:
+@njit(cache=True, error_model="numpy")
+def softmax_row(buf, r, n):
+    """Softmax of ``buf[r, :n]`` in place."""
+    m = buf[r, 0]
+    for j in range(1, n):
+        if buf[r, j] > m:
+            m = buf[r, j]
+    s = _ZERO
+    for j in range(n):
+        e = exp32(buf[r, j] - m)
+        buf[r, j] = e
+        s += e
+    for j in range(n):
+        buf[r, j] = buf[r, j] / s
+
+
+@njit(cache=True, error_model="numpy")
+def lanes_forward(nets, k, x, y, G, n):
+    """``forward_rows`` of network ``k`` for lanes 0..n-1 at once, on flat float32 buffers of max_width*G values:
     the value of unit j in lane g sits at ``j*G + g``; the inputs are in ``x[:7*G]``.
 
     Per lane these are the operations of ``forward_rows`` in the same order (sum over the inputs
@@ -245,6 +245,11 @@ def lanes_forward(w, p, nl, widths, acts, x, y, G, n):
     forward bit for bit; the lane loop is what LLVM vectorises. The softmax is skipped (argmax
     only). Returns the buffer (x or y) that holds the outputs.
     """
+    w = nets.weights
+    p = nets.offsets[k]
+    nl = nets.n_layers[k]
+    widths = nets.widths[k]
+    acts = nets.acts[k]
     for layer in range(nl):
         nin = widths[layer]
         nout = widths[layer + 1]
@@ -288,12 +293,16 @@ def lanes_forward(w, p, nl, widths, acts, x, y, G, n):
     return x
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def forward_kernel(w, p, nl, widths, acts, x, out, max_width):
-    for g in prange(x.shape[0]):
-        buf = np.empty((2, max_width), dtype=np.float32)
+@njit(cache=True, error_model="numpy")
+def forward_kernel(nets, k, x, out):
+    """Outputs of network ``k`` of ``nets`` for each row of ``x`` (softmax applied)."""
+    buf = np.empty((2, nets.max_width), dtype=np.float32)
+    nl = nets.n_layers[k]
+    for g in range(x.shape[0]):
         for i in range(x.shape[1]):
             buf[0, i] = x[g, i]
-        r = forward_rows(w, p, nl, widths, acts, buf, True)
+        r = forward_rows(nets, k, buf)
+        if nets.acts[k, nl - 1] == SOFTMAX:
+            softmax_row(buf, r, nets.widths[k, nl])
         for j in range(out.shape[1]):
             out[g, j] = buf[r, j]

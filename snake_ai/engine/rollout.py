@@ -12,17 +12,17 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from .core import (
-    APPLE, APPLES, DEAD, HEAD, NINFO, RUNNING, STATUS, STEPS, STRAIGHT, agent_stream,
-    reset_game, rng_below, sense, step_game, teacher_move, write_features, DX, DY,
-)
-from .net import PackedNets, lanes_forward, pack
-from .rules import R_H, R_W, Rules
+from .compiling import announce
+from .core import _DEAD, _RUNNING, _STRAIGHT, agent_stream, alloc_games, reset_game, rng_below, sense, step_game
+from .core import teacher_move, write_features
+from .net import PackedNets, forward_rows, lanes_forward, pack
+from .rules import Rules
 
 TEACHER, RANDOM, NETWORK = 0, 1, 2
 _CHUNK = 4  # games per scratch allocation
 LANES = 64  # games of one network stepped in lockstep, so each weight multiplies a vector of lanes
 _NET_CHUNK = 4 * LANES  # games of one network per parallel task
+_FEW = 6  # with this many live lanes or fewer, games are stepped one by one (the same operations)
 
 
 @njit(inline="always", cache=True)
@@ -33,16 +33,18 @@ def _outputs(T):
 
 
 @njit(inline="always", cache=True, error_model="numpy")
-def advance(body, grid, info, g, a, d0, rules, W):
+def advance(s, g, a, d0, rules):
     """Step game g with action a; returns +1 when the head got closer to the apple (or ate), -1
     when it got farther, 0 when the game ended or there is no apple."""
-    ate = step_game(body, grid, info, g, a, rules)
+    ate = step_game(s, g, a, rules)
     if ate:
         return 1
-    if info[g, STATUS] == DEAD or info[g, APPLE] < 0:
+    st = s.info[g]
+    if st.status == _DEAD or st.apple < 0:
         return 0
-    cell = body[g, info[g, HEAD]]
-    ap = info[g, APPLE]
+    W = rules.width
+    cell = s.body[g, st.head]
+    ap = st.apple
     d1 = abs(ap % W - cell % W) + abs(ap // W - cell // W)
     return 1 if d1 < d0 else -1
 
@@ -53,127 +55,149 @@ def rollout_kernel(seeds, policy, rules, record, offsets, x_out, y_out):
 
     Returns int64 arrays of shape (K,): apples, steps, final status, recorded rows, and zeros in
     place of the approach signal (only networks need it). With ``record`` the teacher writes its
-    decisions at rows ``offsets[k]...`` of x_out/y_out.
+    decisions at rows ``offsets[k]...`` of x_out/y_out. The parallel loop only hands out chunks of
+    games (a small parallel body keeps the first compilation short).
     """
     T = seeds.shape[0]
-    W = rules[R_W]
-    H = rules[R_H]
-    N = W * H
     apples, steps, status, rows, approach = _outputs(T)
     n_chunks = (T + _CHUNK - 1) // _CHUNK
     for c in prange(n_chunks):
-        body = np.empty((1, N), dtype=np.int32)
-        grid = np.empty((1, N), dtype=np.uint8)
-        info = np.empty((1, NINFO), dtype=np.int64)
-        for t in range(c * _CHUNK, min(T, (c + 1) * _CHUNK)):
-            seed = seeds[t]
-            reset_game(body, grid, info, 0, seed, rules)
-            arng = agent_stream(seed)
-            r = 0
-            while info[0, STATUS] == RUNNING:
-                lb, fb, rb, adx, ady = sense(body, grid, info, 0, W, H)
-                dx = info[0, DX]
-                dy = info[0, DY]
-                if policy == TEACHER:
-                    a = teacher_move(lb, fb, rb, adx, ady, dx, dy)
-                    if a < 0:
-                        a = STRAIGHT  # every move is fatal; not a decision worth recording
-                    else:
-                        if record:
-                            o = offsets[t] + r
-                            write_features(x_out, o, lb, fb, rb, adx, ady, dx, dy)
-                            y_out[o, 0] = 0.0
-                            y_out[o, 1] = 0.0
-                            y_out[o, 2] = 0.0
-                            y_out[o, a] = 1.0
-                        r += 1
-                else:
-                    arng, a = rng_below(arng, 3)
-                step_game(body, grid, info, 0, a, rules)
-            apples[t] = info[0, APPLES]
-            steps[t] = info[0, STEPS]
-            status[t] = info[0, STATUS]
-            rows[t] = r
+        _play_chunk(c * _CHUNK, min(T, (c + 1) * _CHUNK), seeds, policy, rules, record, offsets, x_out, y_out,
+                    apples, steps, status, rows)
     return apples, steps, status, rows, approach
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def rollout_net_kernel(seeds, w, off, nl, widths, acts, max_width, rules):
-    """Every network p plays every game seed k; int64 arrays of shape (P*K,) as rollout_kernel.
+@njit(cache=True, error_model="numpy")
+def _play_chunk(t0, t1, seeds, policy, rules, record, offsets, x_out, y_out, apples, steps, status, rows):
+    """Games t0..t1-1 of rollout_kernel, one after the other."""
+    s = alloc_games(np.int64(1), rules.width * rules.height)
+    g = np.int64(0)  # not a literal 0: the helpers keep the one specialisation the lanes use
+    st = s.info[g]
+    for t in range(t0, t1):
+        seed = seeds[t]
+        reset_game(s, g, seed, rules)
+        arng = agent_stream(seed)
+        r = 0
+        while st.status == _RUNNING:
+            lb, fb, rb, adx, ady = sense(s, g, rules)
+            dx = st.dx
+            dy = st.dy
+            if policy == TEACHER:
+                a = teacher_move(lb, fb, rb, adx, ady, dx, dy)
+                if a < 0:
+                    a = _STRAIGHT  # every move is fatal; not a decision worth recording
+                else:
+                    if record:
+                        o = offsets[t] + r
+                        write_features(x_out, o, lb, fb, rb, adx, ady, dx, dy)
+                        y_out[o, 0] = 0.0
+                        y_out[o, 1] = 0.0
+                        y_out[o, 2] = 0.0
+                        y_out[o, a] = 1.0
+                    r += 1
+            else:
+                arng, a = rng_below(arng, 3)
+            step_game(s, g, a, rules)
+        apples[t] = st.apples
+        steps[t] = st.steps
+        status[t] = st.status
+        rows[t] = r
 
-    A parallel task takes up to _NET_CHUNK games of one network and plays them LANES at a time in
-    lockstep: the forward pass runs over a (width, LANES) block, lane by lane the same float
-    operations in the same order as ``net.forward_rows``, so results are identical to playing the
-    games one by one. A lane whose game ends takes the task's next game.
-    """
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def rollout_net_kernel(seeds, nets, rules):
+    """Every network p of ``nets`` (PackedNets) plays every game seed k; int64 arrays of shape
+    (P*K,) as rollout_kernel. A parallel task takes up to _NET_CHUNK games of one network."""
     K = seeds.shape[0]
-    P = off.shape[0]
-    T = P * K
-    W = rules[R_W]
-    H = rules[R_H]
-    N = W * H
-    apples, steps, status, rows, approach = _outputs(T)
+    P = nets.offsets.shape[0]
+    apples, steps, status, rows, approach = _outputs(P * K)
     per_net = (K + _NET_CHUNK - 1) // _NET_CHUNK
     for c in prange(P * per_net):
-        p = c // per_net
-        k0 = (c % per_net) * _NET_CHUNK
-        k1 = min(K, k0 + _NET_CHUNK)
-        body = np.empty((LANES, N), dtype=np.int32)
-        grid = np.empty((LANES, N), dtype=np.uint8)
-        info = np.empty((LANES, NINFO), dtype=np.int64)
-        xa = np.zeros(max_width * LANES, dtype=np.float32)
-        xb = np.zeros(max_width * LANES, dtype=np.float32)
-        feats = np.zeros((LANES, 7), dtype=np.float32)
-        game = np.full(LANES, -1, dtype=np.int64)
-        near = np.zeros(LANES, dtype=np.int64)
-        nxt = k0
+        _play_net_chunk(c // per_net, (c % per_net) * _NET_CHUNK, seeds, nets, rules, apples, steps, status, approach)
+    return apples, steps, status, rows, approach
+
+
+@njit(cache=True, error_model="numpy")
+def _play_net_chunk(p, k0, seeds, nets, rules, apples, steps, status, approach):
+    """Network p plays games k0..k0+_NET_CHUNK-1, LANES at a time in lockstep.
+
+    The forward pass runs over a (width, LANES) block, lane by lane the same float operations in
+    the same order as ``net.forward_rows``, so results are identical to playing the games one by
+    one. A lane whose game ends takes the chunk's next game; when few lanes are left, the games are
+    stepped one by one with ``forward_rows`` itself.
+    """
+    K = seeds.shape[0]
+    k1 = min(K, k0 + _NET_CHUNK)
+    s = alloc_games(np.int64(LANES), rules.width * rules.height)
+    info = s.info
+    xa = np.zeros(nets.max_width * LANES, dtype=np.float32)
+    xb = np.zeros(nets.max_width * LANES, dtype=np.float32)
+    feats = np.zeros((LANES, 7), dtype=np.float32)
+    game = np.full(LANES, -1, dtype=np.int64)
+    near = np.zeros(LANES, dtype=np.int64)
+    nxt = k0
+    for g in range(LANES):
+        if nxt < k1:
+            game[g] = nxt
+            reset_game(s, g, seeds[nxt], rules)
+            nxt += 1
+    active = min(LANES, k1 - k0)
+    d0 = np.zeros(LANES, dtype=np.int64)
+    live = np.zeros(LANES, dtype=np.int64)  # the lanes that play, compacted
+    move = np.zeros(LANES, dtype=np.int64)
+    buf = np.zeros((2, nets.max_width), dtype=np.float32)
+    G = np.int64(LANES)  # not a literal: one specialisation of lanes_forward
+    while active > 0:
+        n = np.int64(0)
         for g in range(LANES):
-            if nxt < k1:
-                game[g] = nxt
-                reset_game(body, grid, info, g, seeds[nxt], rules)
-                nxt += 1
-        active = min(LANES, k1 - k0)
-        q = off[p]
-        L = nl[p]
-        d0 = np.zeros(LANES, dtype=np.int64)
-        live = np.zeros(LANES, dtype=np.int64)  # the lanes that play, compacted
-        while active > 0:
-            n = 0
-            for g in range(LANES):
-                if game[g] >= 0:
-                    live[n] = g
-                    lb, fb, rb, adx, ady = sense(body, grid, info, g, W, H)
-                    write_features(feats, n, lb, fb, rb, adx, ady, info[g, DX], info[g, DY])
-                    d0[g] = abs(adx) + abs(ady)
-                    n += 1
+            if game[g] >= 0:
+                live[n] = g
+                lb, fb, rb, adx, ady = sense(s, g, rules)
+                write_features(feats, n, lb, fb, rb, adx, ady, info[g].dx, info[g].dy)
+                d0[g] = abs(adx) + abs(ady)
+                n += 1
+        if n > _FEW:
             for i in range(7):
                 for m in range(n):
                     xa[i * LANES + m] = feats[m, i]
-            out = lanes_forward(w, q, L, widths[p], acts[p], xa, xb, LANES, n)
+            out = lanes_forward(nets, p, xa, xb, G, n)
             for m in range(n):
-                g = live[m]
-                t = game[g]
                 a = 0
                 if out[LANES + m] > out[m]:
                     a = 1
                 if out[2 * LANES + m] > out[a * LANES + m]:
                     a = 2
-                near[g] += advance(body, grid, info, g, a, d0[g], rules, W)
-                if info[g, STATUS] != RUNNING:
-                    o = p * K + t
-                    apples[o] = info[g, APPLES]
-                    steps[o] = info[g, STEPS]
-                    status[o] = info[g, STATUS]
-                    approach[o] = near[g]
-                    near[g] = 0
-                    if nxt < k1:
-                        game[g] = nxt
-                        reset_game(body, grid, info, g, seeds[nxt], rules)
-                        nxt += 1
-                    else:
-                        game[g] = -1
-                        active -= 1
-    return apples, steps, status, rows, approach
+                move[m] = a
+        else:  # the tail of a chunk: a lane loop would mostly run empty
+            for m in range(n):
+                for i in range(7):
+                    buf[0, i] = feats[m, i]
+                r = forward_rows(nets, p, buf)
+                a = 0
+                if buf[r, 1] > buf[r, 0]:
+                    a = 1
+                if buf[r, 2] > buf[r, a]:
+                    a = 2
+                move[m] = a
+        for m in range(n):
+            g = live[m]
+            t = game[g]
+            near[g] += advance(s, g, move[m], d0[g], rules)
+            st = info[g]
+            if st.status != _RUNNING:
+                o = p * K + t
+                apples[o] = st.apples
+                steps[o] = st.steps
+                status[o] = st.status
+                approach[o] = near[g]
+                near[g] = 0
+                if nxt < k1:
+                    game[g] = nxt
+                    reset_game(s, g, seeds[nxt], rules)
+                    nxt += 1
+                else:
+                    game[g] = -1
+                    active -= 1
 
 
 @dataclass(frozen=True)
@@ -182,14 +206,9 @@ class RolloutResult:
 
     apples: np.ndarray  # apples eaten (the score)
     steps: np.ndarray  # steps played
-    status: np.ndarray  # 1 = died, 2 = reached max_steps
+    status: np.ndarray  # a Status: 1 = died, 2 = reached max_steps
     rows: np.ndarray  # decisions recorded (teacher only)
     approach: np.ndarray  # closer-minus-farther steps towards the apple
-
-    @property
-    def lengths(self) -> np.ndarray:
-        """Final lengths, the study's way of counting (apples + start length)."""
-        return self.apples + 3
 
 
 _NO_ROWS = (np.zeros(1, np.int64), np.zeros((1, 7), np.float32), np.zeros((1, 3), np.float32))
@@ -202,7 +221,8 @@ def _seeds(seeds) -> np.ndarray:
 def _run(seeds, policy, rules: Rules, record=None) -> RolloutResult:
     seeds = _seeds(seeds)
     offsets, x, y = record if record is not None else _NO_ROWS
-    out = rollout_kernel(seeds, policy, rules.to_array(), record is not None, offsets, x, y)
+    announce(rollout_kernel, "teacher and random rollouts", 8)
+    out = rollout_kernel(seeds, policy, rules.kernel(), record is not None, offsets, x, y)
     return RolloutResult(*(a.reshape(1, seeds.shape[0]) for a in out))
 
 
@@ -220,8 +240,8 @@ def play_networks(networks, seeds, rules: Rules = Rules()) -> RolloutResult:
     """Every network plays every game seed: arrays of shape (P, K)."""
     packed = networks if isinstance(networks, PackedNets) else pack(networks)
     seeds = _seeds(seeds)
-    out = rollout_net_kernel(seeds, packed.weights, packed.offsets, packed.n_layers, packed.widths,
-                             packed.acts, np.int64(packed.max_width), rules.to_array())
+    announce(rollout_net_kernel, "network rollouts", 8)
+    out = rollout_net_kernel(seeds, packed, rules.kernel())
     return RolloutResult(*(a.reshape(packed.count, seeds.shape[0]) for a in out))
 
 

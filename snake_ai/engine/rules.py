@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import numpy as np
-
-# Indices into the int64 array the kernels receive (see Rules.to_array).
-R_W, R_H, R_SX, R_SY, R_LEN, R_DX, R_DY, R_MAX = range(8)
+from .core import KernelRules
 
 
 @dataclass(frozen=True)
@@ -66,13 +63,10 @@ class Rules:
     def cells(self) -> int:
         return self.width * self.height
 
-    def to_array(self) -> np.ndarray:
-        """The rules as the int64 array the kernels read (indices R_*)."""
-        return np.array(
-            [self.width, self.height, self.start_x, self.start_y, self.start_length,
-             self.start_dx, self.start_dy, self.max_steps],
-            dtype=np.int64,
-        )
+    def kernel(self) -> KernelRules:
+        """The rules as the kernels read them: a named tuple of int64."""
+        return KernelRules(self.width, self.height, self.start_x, self.start_y, self.start_length,
+                           self.start_dx, self.start_dy, self.max_steps)
 
     def to_dict(self) -> dict:
         return asdict(self)

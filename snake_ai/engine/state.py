@@ -7,85 +7,105 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import core
-from .core import APPLE, APPLES, DX, DY, HEAD, LEN, RNG, STATUS, STEPS
-from .net import Network
+from .core import Games, Status
 from .rules import Rules
 
 
 @dataclass(frozen=True)
 class State:
-    """B games of Snake. ``rules`` fixes the board; every other field is an array over games."""
+    """B games of Snake. ``rules`` fixes the board; ``games`` holds the arrays (``core.Games``):
+
+    * ``body``  int32 (B, W*H): ring buffer of snake cells (y*W + x), head at ``info["head"]``
+    * ``grid``  uint8 (B, W*H): 1 where the snake is
+    * ``info``  structured (B,) of ``core.GAME``: head, length, dx, dy, apple, status, steps,
+      apples, rng (uint64)
+    """
 
     rules: Rules
-    body: np.ndarray  # int32 (B, W*H): ring buffer of snake cells (y*W + x), head at info[:, HEAD]
-    grid: np.ndarray  # uint8 (B, W*H): 1 where the snake is
-    info: np.ndarray  # int64 (B, 9): head slot, length, dx, dy, apple cell (-1: none), status,
-    #                   steps, apples, rng state (splitmix64 bits); columns named in engine.core
+    games: Games
+
+    @property
+    def body(self) -> np.ndarray:
+        return self.games.body
+
+    @property
+    def grid(self) -> np.ndarray:
+        return self.games.grid
+
+    @property
+    def info(self) -> np.ndarray:
+        return self.games.info
 
     @property
     def batch(self) -> int:
-        return int(self.info.shape[0])
+        return int(self.games.info.shape[0])
 
     @property
     def length(self) -> np.ndarray:
-        return self.info[:, LEN].copy()
+        return self.games.info["length"].copy()
 
     @property
     def apples(self) -> np.ndarray:
-        return self.info[:, APPLES].copy()
+        return self.games.info["apples"].copy()
 
     @property
     def steps(self) -> np.ndarray:
-        return self.info[:, STEPS].copy()
+        return self.games.info["steps"].copy()
 
     @property
     def status(self) -> np.ndarray:
-        """0 running, 1 died, 2 truncated at max_steps."""
-        return self.info[:, STATUS].copy()
+        """int64 (B,): a ``Status`` per game (0 running, 1 died, 2 truncated at max_steps)."""
+        return self.games.info["status"].copy()
 
     @property
     def alive(self) -> np.ndarray:
-        return self.info[:, STATUS] == core.RUNNING
+        return self.games.info["status"] == Status.RUNNING
 
     @property
     def direction(self) -> np.ndarray:
         """int64 (B, 2): (dx, dy) of each game."""
-        return self.info[:, [DX, DY]].copy()
+        return np.stack([self.games.info["dx"], self.games.info["dy"]], axis=1)
+
+    @property
+    def head(self) -> np.ndarray:
+        """int64 (B, 2): (x, y) of each head."""
+        i = self.games.info
+        c = self.games.body[np.arange(self.batch), i["head"]].astype(np.int64)
+        return np.stack([c % self.rules.width, c // self.rules.width], axis=1)
 
     @property
     def apple(self) -> np.ndarray:
         """int64 (B, 2): (x, y) of each apple, (-1, -1) where there is none."""
-        a = self.info[:, APPLE]
+        a = self.games.info["apple"]
         W = self.rules.width
         return np.where(a[:, None] >= 0, np.stack([a % W, a // W], axis=1), -1)
 
     def snake(self, g: int = 0) -> list[tuple[int, int]]:
         """Cells of game ``g`` from head to tail as (x, y)."""
         W, N = self.rules.width, self.rules.cells
-        h, L = int(self.info[g, HEAD]), int(self.info[g, LEN])
-        cells = self.body[g, [(h - k) % N for k in range(L)]]
+        h, L = int(self.games.info["head"][g]), int(self.games.info["length"][g])
+        cells = self.games.body[g, [(h - k) % N for k in range(L)]]
         return [(int(c % W), int(c // W)) for c in cells]
 
     def copy(self) -> "State":
-        return State(self.rules, self.body.copy(), self.grid.copy(), self.info.copy())
+        return State(self.rules, Games(*(a.copy() for a in self.games)))
 
 
 def reset(rules: Rules, seeds) -> State:
     """New games, one per seed (uint64)."""
     seeds = np.ascontiguousarray(np.atleast_1d(seeds), dtype=np.uint64)
-    B, N = seeds.shape[0], rules.cells
-    st = State(rules, np.zeros((B, N), np.int32), np.zeros((B, N), np.uint8), np.zeros((B, core.NINFO), np.int64))
-    core.reset_kernel(st.body, st.grid, st.info, seeds, rules.to_array())
+    st = State(rules, core.new_games(seeds.shape[0], rules.cells))
+    core.reset_kernel(st.games, seeds, rules.kernel())
     return st
 
 
 def step_inplace(state: State, actions) -> np.ndarray:
-    """Advance every running game by its action (0 left, 1 straight, 2 right); returns rewards."""
+    """Advance every running game by its ``Action`` (0 left, 1 straight, 2 right); returns rewards."""
     actions = np.ascontiguousarray(np.broadcast_to(actions, (state.batch,)), dtype=np.int64)
     if actions.size and (actions.min() < 0 or actions.max() > 2):
         raise ValueError("actions must be 0 (left), 1 (straight) or 2 (right)")
     rewards = np.zeros(state.batch, np.int64)
-    core.step_kernel(state.body, state.grid, state.info, actions, rewards, state.rules.to_array())
+    core.step_kernel(state.games, actions, rewards, state.rules.kernel())
     return rewards
 
 
@@ -98,20 +118,15 @@ def step(state: State, actions) -> tuple[State, np.ndarray]:
 def observe(state: State) -> np.ndarray:
     """float32 (B, 7): [left, front, right blocked, apple unit dx, dy, snake dx, dy]."""
     out = np.zeros((state.batch, 7), np.float32)
-    core.observe_kernel(state.body, state.grid, state.info, out, state.rules.to_array())
+    core.observe_kernel(state.games, out, state.rules.kernel())
     return out
 
 
 def teacher_actions(state: State) -> np.ndarray:
-    """The angle teacher's move per game; -1 where all three moves are blocked."""
+    """The angle teacher's ``Action`` per game; -1 where all three moves are blocked."""
     out = np.zeros(state.batch, np.int64)
-    core.teacher_kernel(state.body, state.grid, state.info, out, state.rules.to_array())
+    core.teacher_kernel(state.games, out, state.rules.kernel())
     return out
-
-
-def network_outputs(network: Network, state: State) -> np.ndarray:
-    """float32 (B, 3): the network's outputs (softmax probabilities for a softmax output)."""
-    return network.forward(observe(state))
 
 
 def from_cells(rules: Rules, cells, direction=(1, 0), apple=None, rng_state: int = 0,
@@ -132,17 +147,18 @@ def from_cells(rules: Rules, cells, direction=(1, 0), apple=None, rng_state: int
     for x, y in cells:
         if not (0 <= x < W and 0 <= y < H):
             raise ValueError(f"cell {(x, y)} is off the {W}x{H} board")
-    st = State(rules, np.zeros((1, N), np.int32), np.zeros((1, N), np.uint8), np.zeros((1, core.NINFO), np.int64))
+    st = State(rules, core.new_games(1, N))
     L = len(cells)
     for k, (x, y) in enumerate(reversed(cells)):  # body[0] is the tail, body[L-1] the head
         st.body[0, k] = y * W + x
         st.grid[0, y * W + x] = 1
-    st.info[0, HEAD] = L - 1
-    st.info[0, LEN] = L
-    st.info[0, DX], st.info[0, DY] = direction
-    st.info[0, APPLE] = -1 if apple is None else apple[1] * W + apple[0]
-    st.info[0, STATUS] = core.RUNNING
-    st.info[0, STEPS] = steps
-    st.info[0, APPLES] = apples
-    st.info[0, RNG] = np.uint64(rng_state).astype(np.int64) if rng_state >= 2**63 else rng_state
+    info = st.info
+    info["head"] = L - 1
+    info["length"] = L
+    info["dx"], info["dy"] = direction
+    info["apple"] = -1 if apple is None else apple[1] * W + apple[0]
+    info["status"] = Status.RUNNING
+    info["steps"] = steps
+    info["apples"] = apples
+    info["rng"] = np.uint64(rng_state)
     return st

@@ -6,7 +6,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from ..engine import Rules, observe, reset, step_inplace
+from ..engine import Rules, Status, observe, reset, step_inplace
 from ..engine.core import mix64
 
 
@@ -69,7 +69,7 @@ class SnakeEnv(gym.Env):
         status = int(self.state.status[0])
         if self.render_mode == "human":
             self.render()
-        return observe(self.state)[0], reward, status == 1, status == 2, self._info()
+        return observe(self.state)[0], reward, status == Status.DEAD, status == Status.TRUNCATED, self._info()
 
     def _info(self) -> dict:
         return {"apples": int(self.state.apples[0]), "length": int(self.state.length[0]),

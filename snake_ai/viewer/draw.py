@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.core import APPLE, HEAD
+from ..engine import Status
 
 BACKGROUND = (18, 18, 24)
 GRID = (30, 30, 40)
@@ -22,7 +22,7 @@ def draw_board(state, g: int = 0, cell: int = 10) -> np.ndarray:
     if cell >= 4:
         img[::cell, :] = GRID
         img[:, ::cell] = GRID
-    alive = bool(state.alive[g]) or state.status[g] == 2
+    alive = bool(state.alive[g]) or state.status[g] == Status.TRUNCATED
     body_color = BODY if alive else DEAD_COLOR
     pad = 1 if cell >= 4 else 0
 
@@ -33,8 +33,9 @@ def draw_board(state, g: int = 0, cell: int = 10) -> np.ndarray:
     grid = state.grid[g]
     for c in np.flatnonzero(grid):
         fill(int(c), body_color)
-    fill(int(state.body[g, state.info[g, HEAD]]), HEAD_COLOR)
-    a = int(state.info[g, APPLE])
-    if a >= 0:
-        fill(a, APPLE_COLOR)
+    hx, hy = state.head[g]
+    fill(int(hy * W + hx), HEAD_COLOR)
+    ax, ay = state.apple[g]
+    if ax >= 0:
+        fill(int(ay * W + ax), APPLE_COLOR)
     return img

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine import Rules, observe, reset, step_inplace, teacher_actions
+from ..engine import Rules, Status, observe, reset, step_inplace, teacher_actions
 from .draw import APPLE_COLOR, BACKGROUND, BODY, DEAD_COLOR, HEAD_COLOR, draw_board
 from ..engine.core import agent_stream
 from .episode import Episode, agent_actions
@@ -190,8 +190,8 @@ class Viewer:
         line(f"game {self.game + 1} / {len(self.seeds)}")
         line(f"apples {int(s.apples[0])}   length {int(s.length[0])}")
         line(f"step {int(s.steps[0])} / {self.rules.max_steps}")
-        status = {0: "playing", 1: "died", 2: "max steps"}[int(s.status[0])]
-        line(("paused - " if self.paused else "") + status, DEAD_COLOR if s.status[0] == 1 else DIM)
+        status = {Status.RUNNING: "playing", Status.DEAD: "died", Status.TRUNCATED: "max steps"}[Status(int(s.status[0]))]
+        line(("paused - " if self.paused else "") + status, DEAD_COLOR if s.status[0] == Status.DEAD else DIM)
         y += 6
         line("inputs", DIM, self.small)
         for name, v in zip(FEATURE_NAMES, self.inputs):
