@@ -24,7 +24,7 @@ def is_cached(kernel) -> bool:
         return True
 
 
-def announce(kernel, what: str, seconds: int) -> None:
+def announce(kernel, what: str) -> None:
     """Print "compiling the engine, once: WHAT" on a terminal when ``kernel`` is not cached yet."""
     name = kernel.py_func.__qualname__
     if name in _ANNOUNCED:
@@ -35,5 +35,5 @@ def announce(kernel, what: str, seconds: int) -> None:
     except (AttributeError, ValueError):
         tty = False
     if tty and not is_cached(kernel):
-        print(f"compiling the engine, once: {what} (about {seconds} s; later runs load it from the cache)",
+        print(f"compiling the engine, once: {what} (seconds, not minutes; later runs load it from the cache)",
               file=sys.stderr, flush=True)

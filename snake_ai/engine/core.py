@@ -206,7 +206,7 @@ def place_apple(s, g, rules):
                 k -= 1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def reset_game(s, g, seed, rules):
     """Game ``g`` at its start: the snake laid out by the rules, an apple drawn from ``seed``."""
     W = rules.width
@@ -246,7 +246,7 @@ def turn(dx, dy, action):
     return dx, dy
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def step_game(s, g, action, rules):
     """Advance game ``g`` by one action; returns the reward (1 when an apple is eaten)."""
     st = s.info[g]
@@ -304,7 +304,7 @@ def blocked(grid, g, x, y, W, H):
     return 1 if grid[g, y * W + x] != 0 else 0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def sense(s, g, rules):
     """The integer facts behind the 7 inputs: (left, front, right blocked, apple dx, apple dy)."""
     W = rules.width
@@ -325,7 +325,7 @@ def sense(s, g, rules):
     return lb, fb, rb, a % W - hx, a // W - hy
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def write_features(out, r, lb, fb, rb, adx, ady, dx, dy):
     """Row ``r`` of ``out`` = [left, front, right blocked, apple unit dx, dy, snake dx, dy]."""
     out[r, 0] = lb
@@ -342,7 +342,7 @@ def write_features(out, r, lb, fb, rb, adx, ady, dx, dy):
     out[r, 6] = dy
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def teacher_move(lb, fb, rb, adx, ady, dx, dy):
     """The angle teacher and the study's blocked-move table (SPEC section 2).
 

@@ -63,7 +63,7 @@ def ldexp_int(typingctx, p, n):
     return sig, codegen
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def _reduce(x):
     """(n, r) with x = n*ln2 + r, |r| <= ln2/2; x clamped to [-104, 89] first (nan stays nan)."""
     x = _X_HI if x > _X_HI else x
@@ -73,21 +73,21 @@ def _reduce(x):
     return n, r
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def _expm1_small(r):
     """exp(r) - 1 for |r| <= ln2/2, as r * (1 + r*P(r)) so that -0.0 stays -0.0."""
     p = ((((_E5 * r + _E4) * r + _E3) * r + _E2) * r + _E1) * r + _E0
     return r * (_ONE + r * p)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def exp32(x):
     """float32 exp(x)."""
     n, r = _reduce(x)
     return ldexp_int(_expm1_small(r) + _ONE, n)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def expm1_32(x):
     """float32 exp(x) - 1, accurate relative to the result near 0."""
     n, r = _reduce(x)
@@ -97,7 +97,7 @@ def expm1_32(x):
     return x if x == _ZERO else e  # the reduction turns -0.0 into +0.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def tanh32(x):
     """float32 tanh(x): a polynomial below |x| = 0.625, 1 - 2/(exp(2|x|) + 1) above."""
     z = x * x
@@ -108,7 +108,7 @@ def tanh32(x):
     return small if a < _TANH_BIG else big
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def sigmoid32(x):
     """float32 1 / (1 + exp(-x)), from e = exp(-|x|) so that tiny results keep their precision."""
     e = exp32(-abs(x))

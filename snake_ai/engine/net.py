@@ -21,6 +21,7 @@ ACTIVATIONS = ("linear", "relu", "elu", "tanh", "sigmoid", "selu", "softmax")
 ACT_CODE = {name: i for i, name in enumerate(ACTIVATIONS)}
 LINEAR, RELU, ELU, TANH, SIGMOID, SELU, SOFTMAX = range(7)
 HIDDEN_ACTIVATIONS = ("relu", "elu", "tanh", "sigmoid", "selu", "linear")
+LANES = 64  # games of one network stepped in lockstep, so each weight multiplies a vector of lanes
 
 _SELU_A = np.float32(1.6732632423543772)
 _SELU_S = np.float32(1.0507009873554805)
@@ -158,7 +159,7 @@ def pack(networks) -> PackedNets:
     return PackedNets(np.ascontiguousarray(weights), offsets, n_layers, widths, acts, int(widths.max()))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def activate(v, code):
     if code == RELU:
         return v if v > _ZERO else _ZERO
@@ -173,13 +174,13 @@ def activate(v, code):
     return v
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def elu(v):
     e = expm1_32(v)
     return v if v > _ZERO else e
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def selu(v):
     e = _SELU_SA * expm1_32(v)
     return _SELU_S * v if v > _ZERO else e
@@ -235,16 +236,17 @@ def softmax_row(buf, r, n):
         buf[r, j] = buf[r, j] / s
 
 
-@njit(cache=True, error_model="numpy")
-def lanes_forward(nets, k, x, y, G, n):
-    """``forward_rows`` of network ``k`` for lanes 0..n-1 at once, on flat float32 buffers of max_width*G values:
-    the value of unit j in lane g sits at ``j*G + g``; the inputs are in ``x[:7*G]``.
+@njit(inline="always", cache=True, error_model="numpy")
+def lanes_forward(nets, k, x, y, n):
+    """``forward_rows`` of network ``k`` for lanes 0..n-1 at once, on flat float32 buffers of max_width*LANES values:
+    the value of unit j in lane g sits at ``j*LANES + g``; the inputs are in ``x[:7*LANES]``.
 
     Per lane these are the operations of ``forward_rows`` in the same order (sum over the inputs
     in ascending order, then the bias, then the activation), so each lane equals the single-game
     forward bit for bit; the lane loop is what LLVM vectorises. The softmax is skipped (argmax
     only). Returns the buffer (x or y) that holds the outputs.
     """
+    G = LANES
     w = nets.weights
     p = nets.offsets[k]
     nl = nets.n_layers[k]

@@ -15,14 +15,12 @@ from numba import njit, prange
 from .compiling import announce
 from .core import _DEAD, _RUNNING, _STRAIGHT, agent_stream, alloc_games, reset_game, rng_below, sense, step_game
 from .core import teacher_move, write_features
-from .net import PackedNets, forward_rows, lanes_forward, pack
+from .net import LANES, PackedNets, lanes_forward, pack
 from .rules import Rules
 
 TEACHER, RANDOM, NETWORK = 0, 1, 2
 _CHUNK = 4  # games per scratch allocation
-LANES = 64  # games of one network stepped in lockstep, so each weight multiplies a vector of lanes
 _NET_CHUNK = 4 * LANES  # games of one network per parallel task
-_FEW = 6  # with this many live lanes or fewer, games are stepped one by one (the same operations)
 
 
 @njit(inline="always", cache=True)
@@ -32,7 +30,7 @@ def _outputs(T):
             np.zeros(T, dtype=np.int64), np.zeros(T, dtype=np.int64))
 
 
-@njit(inline="always", cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def advance(s, g, a, d0, rules):
     """Step game g with action a; returns +1 when the head got closer to the apple (or ate), -1
     when it got farther, 0 when the game ended or there is no apple."""
@@ -123,8 +121,7 @@ def _play_net_chunk(p, k0, seeds, nets, rules, apples, steps, status, approach):
 
     The forward pass runs over a (width, LANES) block, lane by lane the same float operations in
     the same order as ``net.forward_rows``, so results are identical to playing the games one by
-    one. A lane whose game ends takes the chunk's next game; when few lanes are left, the games are
-    stepped one by one with ``forward_rows`` itself.
+    one. A lane whose game ends takes the chunk's next game.
     """
     K = seeds.shape[0]
     k1 = min(K, k0 + _NET_CHUNK)
@@ -145,8 +142,6 @@ def _play_net_chunk(p, k0, seeds, nets, rules, apples, steps, status, approach):
     d0 = np.zeros(LANES, dtype=np.int64)
     live = np.zeros(LANES, dtype=np.int64)  # the lanes that play, compacted
     move = np.zeros(LANES, dtype=np.int64)
-    buf = np.zeros((2, nets.max_width), dtype=np.float32)
-    G = np.int64(LANES)  # not a literal: one specialisation of lanes_forward
     while active > 0:
         n = np.int64(0)
         for g in range(LANES):
@@ -156,29 +151,17 @@ def _play_net_chunk(p, k0, seeds, nets, rules, apples, steps, status, approach):
                 write_features(feats, n, lb, fb, rb, adx, ady, info[g].dx, info[g].dy)
                 d0[g] = abs(adx) + abs(ady)
                 n += 1
-        if n > _FEW:
-            for i in range(7):
-                for m in range(n):
-                    xa[i * LANES + m] = feats[m, i]
-            out = lanes_forward(nets, p, xa, xb, G, n)
+        for i in range(7):
             for m in range(n):
-                a = 0
-                if out[LANES + m] > out[m]:
-                    a = 1
-                if out[2 * LANES + m] > out[a * LANES + m]:
-                    a = 2
-                move[m] = a
-        else:  # the tail of a chunk: a lane loop would mostly run empty
-            for m in range(n):
-                for i in range(7):
-                    buf[0, i] = feats[m, i]
-                r = forward_rows(nets, p, buf)
-                a = 0
-                if buf[r, 1] > buf[r, 0]:
-                    a = 1
-                if buf[r, 2] > buf[r, a]:
-                    a = 2
-                move[m] = a
+                xa[i * LANES + m] = feats[m, i]
+        out = lanes_forward(nets, p, xa, xb, n)
+        for m in range(n):
+            a = 0
+            if out[LANES + m] > out[m]:
+                a = 1
+            if out[2 * LANES + m] > out[a * LANES + m]:
+                a = 2
+            move[m] = a
         for m in range(n):
             g = live[m]
             t = game[g]
@@ -221,7 +204,7 @@ def _seeds(seeds) -> np.ndarray:
 def _run(seeds, policy, rules: Rules, record=None) -> RolloutResult:
     seeds = _seeds(seeds)
     offsets, x, y = record if record is not None else _NO_ROWS
-    announce(rollout_kernel, "teacher and random rollouts", 8)
+    announce(rollout_kernel, "teacher and random rollouts")
     out = rollout_kernel(seeds, policy, rules.kernel(), record is not None, offsets, x, y)
     return RolloutResult(*(a.reshape(1, seeds.shape[0]) for a in out))
 
@@ -240,7 +223,7 @@ def play_networks(networks, seeds, rules: Rules = Rules()) -> RolloutResult:
     """Every network plays every game seed: arrays of shape (P, K)."""
     packed = networks if isinstance(networks, PackedNets) else pack(networks)
     seeds = _seeds(seeds)
-    announce(rollout_net_kernel, "network rollouts", 8)
+    announce(rollout_net_kernel, "network rollouts")
     out = rollout_net_kernel(seeds, packed, rules.kernel())
     return RolloutResult(*(a.reshape(packed.count, seeds.shape[0]) for a in out))
 
