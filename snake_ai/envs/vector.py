@@ -82,7 +82,8 @@ class SnakeVectorEnv(VectorEnv):
         self._truncations = np.zeros(n, dtype=np.bool_)
         self._autoreset = np.zeros(n, dtype=np.bool_)
         self._stats = np.zeros((3, n), dtype=np.int64)  # apples, length, steps
-        self._all = np.ones(n, dtype=np.bool_)
+        self._all = np.ones(n, dtype=np.bool_)  # "every game", internal
+        self._every = np.ones(n, dtype=np.bool_)  # the infos' masks when copy=False
         self._step = kernels.vec_step_parallel if n >= PARALLEL_FROM else kernels.vec_step_serial
         self._started = False
         self._window = None
@@ -150,7 +151,7 @@ class SnakeVectorEnv(VectorEnv):
         stats = self._stats.copy() if self.copy or mask is not self._all else self._stats
         if mask is not self._all:
             stats[:, ~mask] = 0
-        mask = mask.copy() if self.copy else mask
+        mask = mask.copy() if self.copy else (self._every if mask is self._all else mask)
         return {"apples": stats[0], "_apples": mask, "length": stats[1], "_length": mask,
                 "steps": stats[2], "_steps": mask}
 
