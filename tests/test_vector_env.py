@@ -107,6 +107,8 @@ def test_make_vec_uses_the_native_env_with_its_arguments():
         env.step(np.full(8, 3))
     with pytest.raises(ValueError, match="expected 8 actions"):
         env.step(np.ones(3, dtype=np.int64))
+    with pytest.raises(ValueError, match="integers"):
+        env.step(np.full(8, 1.5))
     env.step([1] * 8)  # lists and other int dtypes are accepted
     env.step(np.ones(8, dtype=np.int8))
 

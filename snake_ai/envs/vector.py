@@ -131,6 +131,9 @@ class SnakeVectorEnv(VectorEnv):
             raise RuntimeError("call reset() before step()")
         a = actions
         if not (type(a) is np.ndarray and a.dtype == np.int64 and a.flags.c_contiguous):
+            a = np.asarray(actions)
+            if a.dtype.kind not in "iu":
+                raise ValueError(f"actions must be integers 0, 1 or 2, got dtype {a.dtype}")
             a = np.ascontiguousarray(a, dtype=np.int64)
         if a.shape != (self.num_envs,):
             raise ValueError(f"expected {self.num_envs} actions, got shape {np.shape(actions)}")
