@@ -7,7 +7,8 @@ numba fixes its threading layer per process, so each layer runs in its own inter
 machine's load hits them alike; each figure is the best of its rounds. Rows: teacher rollouts
 (bench_engine's first rows), a population of 20 random 7-9-15-3 networks (the GA's fitness
 workload) and the native vector env (1024 games, random actions), at 1 thread and at every
-thread. ``omp`` (GNU OpenMP) is what numba picked before ``snake_ai.engine.threads``; that module
+thread; then the same per CPU-second of the process (all threads), which shows a layer that burns
+CPU waiting where the wall clock of a busy machine cannot. ``omp`` (GNU OpenMP) is what numba picked before ``snake_ai.engine.threads``; that module
 now picks ``tbb`` (``workqueue`` where TBB is missing).
 """
 
@@ -26,12 +27,14 @@ LAYERS = ("omp", "tbb", "workqueue")
 
 
 def best_of(fn, repeat=3):
-    best = float("inf")
+    """(steps per wall-clock second, steps per CPU-second of the process), best of ``repeat``."""
+    wall = cpu = float("inf")
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         n = fn()
-        best = min(best, time.perf_counter() - t0)
-    return n / best
+        wall = min(wall, time.perf_counter() - t0)
+        cpu = min(cpu, time.process_time() - c0)
+    return n / wall, n / cpu
 
 
 def measure(games: int) -> dict:
@@ -88,16 +91,18 @@ def main():
                 continue
             res = json.loads(out.stdout.strip().splitlines()[-1])
             assert res.pop("layer") == layer
-            for k, v in res.items():
-                best.setdefault(layer, {})[k] = max(best.get(layer, {}).get(k, 0.0), v)
+            for k, (v, c) in res.items():
+                for key, x in ((k, v), (k + " [per CPU-s]", c)):
+                    best.setdefault(layer, {})[key] = max(best.get(layer, {}).get(key, 0.0), x)
     import numba
 
     print(f"machine: {os.cpu_count()} cores, numba {numba.__version__}; best of {args.rounds} rounds "
           f"per layer (steps/s; x omp = this layer / GNU OpenMP, the old default)\n")
-    rows = list(best["omp"])
-    print(f"{'what':48s}" + "".join(f"{layer:>14s}{'x omp':>7s}" for layer in LAYERS if layer in best))
+    rows = [k for k in best["omp"] if not k.endswith("[per CPU-s]")]
+    rows += [k + " [per CPU-s]" for k in rows]
+    print(f"{'what':62s}" + "".join(f"{layer:>14s}{'x omp':>7s}" for layer in LAYERS if layer in best))
     for k in rows:
-        line = f"{k:48s}"
+        line = f"{k:62s}"
         for layer in LAYERS:
             if layer in best:
                 v = best[layer][k]
@@ -110,7 +115,7 @@ def main():
         b = best[layer]
         ratios = []
         for k in rows:
-            if k.endswith("1 thread(s)"):
+            if k.endswith("1 thread(s)") and "CPU-s" not in k:
                 stem = k[: -len("1 thread(s)")]
                 many = [m for m in rows if m.startswith(stem) and m != k]
                 if many:
