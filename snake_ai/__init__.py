@@ -13,7 +13,8 @@ def _register_envs() -> None:
     except ImportError:  # gymnasium is a core dependency; tolerate a broken install here
         return
     if "snake_ai/Snake-v0" not in registry:
-        register(id="snake_ai/Snake-v0", entry_point="snake_ai.envs.snake_env:SnakeEnv")
+        register(id="snake_ai/Snake-v0", entry_point="snake_ai.envs.snake_env:SnakeEnv",
+                 vector_entry_point="snake_ai.envs.vector:SnakeVectorEnv")
 
 
 _register_envs()

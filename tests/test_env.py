@@ -4,6 +4,7 @@ import warnings
 
 import gymnasium as gym
 import numpy as np
+import pytest
 from gymnasium.utils.env_checker import check_env
 
 import snake_ai  # noqa: F401  (registers the env)
@@ -65,3 +66,35 @@ def test_rgb_frame_shows_head_and_apple():
     from snake_ai.viewer.draw import APPLE_COLOR, HEAD_COLOR
     assert tuple(frame[ay * 10 + 5, ax * 10 + 5]) == APPLE_COLOR
     assert tuple(frame[hy * 10 + 5, hx * 10 + 5]) == HEAD_COLOR
+
+
+def test_single_env_steps_as_the_engine_does():
+    """The one-call step plays and observes exactly as the engine's reset / step_inplace / observe."""
+    from snake_ai.engine import Rules, observe, reset, step_inplace
+    from snake_ai.engine.core import mix64
+    from snake_ai.envs import SnakeEnv
+
+    env = SnakeEnv(board=15, max_steps=60)
+    rng = np.random.default_rng(3)
+    ends = 0
+    for episode in range(6):
+        obs, _ = env.reset(seed=episode)
+        game_seed = np.random.Generator(np.random.PCG64(np.random.SeedSequence(episode))).integers(0, 2**63)
+        state = reset(Rules.classic(15, 60), np.array([mix64(np.uint64(game_seed))], dtype=np.uint64))
+        assert np.array_equal(obs, observe(state)[0])
+        while True:
+            a = int(rng.integers(0, 3))
+            obs, r, term, trunc, info = env.step(a)
+            want_r = step_inplace(state, [a])[0]
+            assert np.array_equal(obs, observe(state)[0]) and r == want_r
+            assert (term, trunc) == (state.status[0] == 1, state.status[0] == 2)
+            assert info == {"apples": state.apples[0], "length": state.length[0], "steps": state.steps[0]}
+            if term or trunc:
+                ends += 1
+                break
+    assert ends == 6
+    with pytest.raises(ValueError, match="invalid action"):
+        env.step(3)
+    with pytest.raises(ValueError, match="invalid action"):
+        env.step(1.5)
+    env.step(np.int64(1))

@@ -9,6 +9,7 @@ Public API::
     state = reset(rules, seeds); state, reward = step(state, actions); observe(state)
 """
 
+from . import threads  # noqa: F401  (first: picks numba's fork-safe threading layer)
 from .core import DEAD, LEFT, RIGHT, RUNNING, STRAIGHT, TRUNCATED, Action, Games, Status, derive_seeds
 from .net import ACTIVATIONS, HIDDEN_ACTIVATIONS, NetSpec, Network, PackedNets, pack
 from .rollout import RolloutResult, play_networks, play_random, play_teacher, record_teacher

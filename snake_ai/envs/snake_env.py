@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import operator
+
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from ..engine import Rules, Status, observe, reset, step_inplace
+from ..engine import Rules, Status, reset
 from ..engine.core import mix64
+from . import kernels
 
 
 class SnakeEnv(gym.Env):
@@ -48,28 +51,38 @@ class SnakeEnv(gym.Env):
         self.cell_px = cell_px
         self.observation_space = spaces.Box(-1.0, 1.0, shape=(7,), dtype=np.float32)
         self.action_space = spaces.Discrete(3)
-        self.state = None
+        # one game's state, allocated once and rewritten in place by every reset and step
+        self.state = reset(self.rules, np.zeros(1, dtype=np.uint64))
+        self._rules = self.rules.kernel()
+        self._obs = np.zeros((1, 7), dtype=np.float32)
+        self._started = False
         self._window = None
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         # the game's seed comes from the env's seeded generator: same reset seed, same game
         game_seed = int(self.np_random.integers(0, 2**63, dtype=np.int64))
-        self.state = reset(self.rules, np.array([mix64(np.uint64(game_seed))], dtype=np.uint64))
+        st = self.state
+        kernels.single_reset(st.games, np.uint64(mix64(np.uint64(game_seed))), self._rules, self._obs)
+        self._started = True
         if self.render_mode == "human":
             self.render()
-        return observe(self.state)[0], self._info()
+        return self._obs[0].copy(), self._info()
 
     def step(self, action):
-        if self.state is None:
+        if not self._started:
             raise RuntimeError("call reset() before step()")
-        if not self.action_space.contains(action):
+        try:
+            a = action if type(action) is int else operator.index(action)
+        except TypeError:
+            raise ValueError(f"invalid action {action!r}: expected 0, 1 or 2") from None
+        st = self.state
+        obs, reward, status, apples, length, steps = kernels.single_step(st.games, a, self._rules)
+        if status == kernels.BAD_ACTION:
             raise ValueError(f"invalid action {action!r}: expected 0, 1 or 2")
-        reward = float(step_inplace(self.state, np.array([int(action)]))[0])
-        status = int(self.state.status[0])
         if self.render_mode == "human":
             self.render()
-        return observe(self.state)[0], reward, status == Status.DEAD, status == Status.TRUNCATED, self._info()
+        return obs, float(reward), status == Status.DEAD, status == Status.TRUNCATED, {"apples": apples, "length": length, "steps": steps}
 
     def _info(self) -> dict:
         return {"apples": int(self.state.apples[0]), "length": int(self.state.length[0]),
