@@ -278,7 +278,7 @@ def evolve(
 
 @app.command()
 def watch(
-    agent: Optional[str] = typer.Argument(None, help="teacher, random, a .keras file, an .npz network or a run directory (default: the shipped agent in assets/agent)"),
+    agent: Optional[str] = typer.Argument(None, help="teacher, random, a .keras file, an .npz network or a run directory (default: the shipped agent)"),
     seed: int = typer.Option(0, min=0, help="Seed of the games."),
     fps: float = typer.Option(15.0, min=1.0, help="Steps per second (+/- change it live)."),
     games: int = typer.Option(5, min=1, help="Games to show, one after the other."),
