@@ -13,10 +13,23 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.core import TyperGroup
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+class _Group(TyperGroup):
+    """Builds the evolve command (whose options come from EvolveConfig, an engine import away) only
+    when it runs or shows its own help, so `snake-ai --help` and the other commands stay instant."""
+
+    def resolve_command(self, ctx, args):
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if name == "evolve":
+            cmd = _evolve_command()
+        return name, cmd, rest
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -196,74 +209,112 @@ def train(
         _emit_json(summary)
 
 
-@app.command()
-def evolve(
-    generations: Optional[int] = typer.Option(None, help="Generations (default 10)."),
-    mode: Optional[str] = typer.Option(None, help="hybrid (default), weights or architecture."),
-    population: Optional[int] = typer.Option(None, help="Chromosomes per generation (default 20)."),
-    elite: Optional[int] = typer.Option(None, help="Best chromosomes kept as parents (default 5)."),
-    random_parents: Optional[int] = typer.Option(None, help="Other chromosomes kept at random (default 3)."),
-    mutation_prob: Optional[float] = typer.Option(None, help="Probability of an architecture-gene mutation per child (default 0.2)."),
-    weight_mutation_rate: Optional[float] = typer.Option(None, help="Fraction of a child's weights perturbed (default 0.05)."),
-    weight_mutation_sigma: Optional[float] = typer.Option(None, help="Std of the weight perturbation (default 0.1)."),
-    games: Optional[int] = typer.Option(None, help="Games per fitness evaluation (default 100)."),
-    max_steps: Optional[int] = typer.Option(None, help="Steps per game (default 2000)."),
-    heldout_games: Optional[int] = typer.Option(None, help="Held-out games for the final best (default 1000)."),
-    train_rows: Optional[int] = typer.Option(None, help="Rows per brief Keras training (default 300000)."),
-    train_epochs: Optional[int] = typer.Option(None, help="Epochs per brief Keras training (default 2)."),
-    seed: Optional[int] = typer.Option(None, help="Seed of the run (default 0)."),
-    config: Optional[Path] = typer.Option(None, "--config", help="Start from a config TOML (a run's config.toml); options override it."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default runs/<timestamp>-<mode>-s<seed>)."),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue a run directory from its last finished generation."),
-    force: bool = typer.Option(False, help="Start over in an existing run directory."),
-    workers: Optional[int] = typer.Option(None, min=0, help="Processes for Keras training (default: one per core; 0: in-process)."),
-    backend: str = typer.Option("local", help="local (this machine) or ray (a Ray cluster, or a local Ray)."),
-    ray_address: Optional[str] = typer.Option(None, help="Ray cluster address (default: RAY_ADDRESS, else a local Ray)."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
-):
-    """Evolve networks: a genetic algorithm over architecture (layers, units, activation, optimizer) and weights."""
+EVOLVE_HELP = "Evolve networks: a genetic algorithm over architecture (layers, units, activation, optimizer) and weights."
+
+
+@app.command(name="evolve", help=EVOLVE_HELP, add_help_option=False,
+             context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def _evolve_listed() -> None:
+    """How `snake-ai --help` lists evolve without importing the engine; running it (or its --help)
+    builds the real command from EvolveConfig (see _Group.resolve_command)."""
+    raise RuntimeError("snake-ai evolve is dispatched to the command built by _evolve_command()")
+
+
+# the options of evolve that are not part of the run's configuration
+_EVOLVE_CONTROL = {
+    "config": (Optional[Path], typer.Option(None, "--config", help="Start from a config TOML (a run's config.toml); options override it.")),
+    "out": (Optional[Path], typer.Option(None, "--out", help="Run directory (default runs/<timestamp>-<mode>-s<seed>).")),
+    "resume": (Optional[Path], typer.Option(None, "--resume", help="Continue a run directory from its last finished generation.")),
+    "force": (bool, typer.Option(False, "--force", help="Start over in an existing run directory.")),
+    "workers": (Optional[int], typer.Option(None, "--workers", min=0, help="Processes for Keras training (default: one per core; 0: in-process).")),
+    "backend": (str, typer.Option("local", "--backend", help="local (this machine) or ray (a Ray cluster, or a local Ray).")),
+    "ray_address": (Optional[str], typer.Option(None, "--ray-address", help="Ray cluster address (default: RAY_ADDRESS, else a local Ray).")),
+    "tensorboard": (bool, typer.Option(True, "--tensorboard/--no-tensorboard", help="Write TensorBoard logs in <run>/tensorboard (view them: tensorboard --logdir runs).")),
+    "quiet": (bool, typer.Option(False, "--quiet", "-q", help="Print nothing but errors.")),
+    "json_out": (bool, typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr).")),
+}
+
+
+def _evolve_command():
+    """The evolve command, its run options generated from EvolveConfig's fields."""
+    import inspect
+
+    from rich.markup import escape
+
+    from .options import evolve_options
+
+    params, annotations = [], {}
+    for opt in evolve_options():
+        if opt.param in _EVOLVE_CONTROL:
+            raise RuntimeError(f"EvolveConfig field {opt.param!r} clashes with an evolve option")
+        tp = Optional[str] if opt.is_tuple else Optional[opt.kind]
+        decl = f"{opt.flag}/--no-{opt.flag[2:]}" if opt.kind is bool else opt.flag
+        info = typer.Option(None, decl, help=escape(opt.help), show_default=False, metavar=opt.metavar or None,
+                            rich_help_panel="Run configuration (EvolveConfig; saved in the run's config.toml)")
+        params.append(inspect.Parameter(opt.param, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=tp))
+        annotations[opt.param] = tp
+    for name, (tp, info) in _EVOLVE_CONTROL.items():
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=tp))
+        annotations[name] = tp
+
+    def evolve(**kw):
+        _evolve(kw)
+
+    evolve.__signature__ = inspect.Signature(params)
+    evolve.__annotations__ = annotations
+    evolve.__doc__ = EVOLVE_HELP
+    sub = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    sub.command(name="evolve", help=EVOLVE_HELP)(evolve)
+    return typer.main.get_command(sub)
+
+
+def _evolve(kw: dict) -> None:
     from ..errors import SnakeAIError
     from ..evolution.config import EvolveConfig
-    from ..evolution.reporters import ConsoleReporter
+    from ..evolution.reporters import ConsoleReporter, TensorBoardReporter
     from ..evolution.run import evolve as run_evolve, prepare_new, prepare_resume
+    from . import options
 
-    overrides = {k: v for k, v in dict(
-        mode=mode, population=population, elite=elite, random_parents=random_parents, mutation_prob=mutation_prob,
-        weight_mutation_rate=weight_mutation_rate, weight_mutation_sigma=weight_mutation_sigma, games=games,
-        max_steps=max_steps, heldout_games=heldout_games, train_rows=train_rows, train_epochs=train_epochs,
-        seed=seed).items() if v is not None}
+    config, out, resume, force = kw["config"], kw["out"], kw["resume"], kw["force"]
+    backend, json_out, quiet = kw["backend"], kw["json_out"], kw["quiet"]
+    given = options.overrides(kw)
+    generations = given.pop("generations", None)
     if backend not in ("local", "ray"):
         raise SnakeAIError(f"unknown backend {backend!r}: use 'local' or 'ray'")
     if resume is not None:
-        if overrides or config is not None or out is not None or force:
-            given = ", ".join(["--" + k.replace("_", "-") for k in overrides] + (["--config"] if config else []) +
-                              (["--out"] if out else []) + (["--force"] if force else []))
-            raise SnakeAIError(f"--resume continues a run with its own config; drop {given} (only --generations may extend it)")
+        if given or config is not None or out is not None or force:
+            flags = {o.param: o.flag for o in options.evolve_options()}
+            names = [flags.get(k, "--" + k.replace("_", "-")) for k in given]
+            names += (["--config"] if config else []) + (["--out"] if out else []) + (["--force"] if force else [])
+            raise SnakeAIError(f"--resume continues a run with its own config; drop {', '.join(names)} "
+                               f"(only --generations may extend it)")
         run = prepare_resume(resume, generations)
     else:
         if generations is not None:
-            overrides["generations"] = generations
+            given["generations"] = generations
         if config is not None:
             from ..evolution.rundir import read_config
 
-            cfg = read_config(config).with_(**overrides)
+            cfg = options.apply(read_config(config), given)
         else:
-            cfg = EvolveConfig(**overrides)  # mode-dependent defaults resolve here
+            cfg = options.build(EvolveConfig, given)  # mode-dependent defaults resolve here
         run = prepare_new(cfg.validate(), out, force)
-    quiet = json_out and not sys.stdout.isatty()
+    reporters = [ConsoleReporter(quiet=quiet, stream="stderr" if json_out else "stdout")]
+    if kw["tensorboard"]:
+        reporters.append(TensorBoardReporter())
     trainer = evaluator = None
     cleanup = None
     if backend == "ray":
         from ..distributed.ray_backend import RayBackend
 
-        rb = RayBackend(ray_address, workers)
+        rb = RayBackend(kw["ray_address"], kw["workers"])
         trainer, evaluator, cleanup = rb.trainer, rb.evaluate, rb.shutdown
     else:
         from ..evolution.training import LocalTrainer
 
-        trainer = LocalTrainer(workers)
+        trainer = LocalTrainer(kw["workers"])
     try:
-        summary = run_evolve(run, trainer=trainer, evaluator=evaluator, reporters=[ConsoleReporter(quiet=quiet)])
+        summary = run_evolve(run, trainer=trainer, evaluator=evaluator, reporters=reporters)
     finally:
         if hasattr(trainer, "close"):
             trainer.close()
@@ -273,7 +324,8 @@ def evolve(
         _emit_json({"run_dir": summary["run_dir"], "generations": summary["generations"],
                     "best_fitness": summary["best_fitness"], "heldout_mean_apples": summary["heldout_mean_apples"],
                     "teacher_mean_apples": summary["teacher_mean_apples"], "best_architecture": summary["best_architecture"],
-                    "seconds": summary["seconds"]})
+                    "seconds": summary["seconds"],
+                    "tensorboard": str(run.dir / TensorBoardReporter.SUBDIR) if kw["tensorboard"] else None})
 
 
 @app.command()
