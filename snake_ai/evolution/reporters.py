@@ -125,12 +125,12 @@ class ConsoleReporter(Reporter):
                                      redirect_stdout=False, redirect_stderr=False)
             self.progress.start()
             self._gen = run.start_generation
-            self._task = self.progress.add_task(self._describe("starting"), total=cfg.generations,
+            self._task = self.progress.add_task(self._describe(), total=cfg.generations,
                                                 completed=run.start_generation)
             self._generations = cfg.generations
 
-    def _describe(self, what: str) -> str:
-        return f"generation {self._gen}: {what}"
+    def _describe(self, what: str = "") -> str:
+        return f"generation {self._gen}" + (f": {what}" if what else "")
 
     def training_progress(self, run, done, total):
         if self.progress is not None:
@@ -147,7 +147,7 @@ class ConsoleReporter(Reporter):
         if self.progress is not None:
             self._gen = row["generation"] + 1
             self.progress.update(self._task, completed=row["generation"] + 1,
-                                 description=self._describe("training or evaluating"))
+                                 description=self._describe())
 
     def _table_row(self, row):
         from rich.text import Text
