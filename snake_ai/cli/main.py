@@ -329,6 +329,54 @@ def _evolve(kw: dict) -> None:
 
 
 @app.command()
+def runs(
+    directory: Path = typer.Argument(Path("runs"), help="Folder to search for run directories (searched recursively)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object (with a list of runs) on stdout."),
+):
+    """List the evolution runs under DIRECTORY: mode, generations, best held-out apples, architecture, date."""
+    from ..runs import list_runs
+
+    found = list_runs(directory)
+    if json_out:
+        _emit_json({"directory": str(directory), "runs": found})
+        return
+    if not found:
+        print(f"no runs under {directory} (start one: snake-ai evolve)")
+        return
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    def num(v, fmt):
+        return "-" if v is None else format(v, fmt)
+
+    t = Table(box=box.SIMPLE_HEAD, title=f"{len(found)} run{'s' * (len(found) != 1)} under {directory}",
+              title_justify="left")
+    longest = max(len(r["run"]) for r in found)
+    t.caption = ("fitness: the best generation's; held-out: the final best's mean apples on held-out games, "
+                 "beside the teacher's on the same games")
+    t.caption_justify = "left"
+    for name, justify in (("run", "left"), ("mode", "left"), ("gens", "right"), ("fitness", "right"),
+                          ("held-out", "right"), ("teacher", "right"), ("architecture", "left"), ("date", "left")):
+        # on a narrow terminal the run and architecture cells wrap; the figures never do
+        wraps = name in ("run", "architecture")
+        t.add_column(name, justify=justify, no_wrap=not wraps, overflow="fold",
+                     min_width={"run": min(longest, 24), "architecture": 12, "date": 16}.get(name))
+    for r in found:
+        gens = "-" if r["generations"] is None else str(r["generations"])
+        if r["planned_generations"] and r["status"] != "finished":
+            gens += f"/{r['planned_generations']} ({r['status']})"
+        t.add_row(r["run"], r["mode"] or "-", gens, num(r["best_fitness"], ".2f"), num(r["heldout_mean_apples"], ".2f"),
+                  num(r["teacher_mean_apples"], ".2f"), r["best_architecture"] or "-",
+                  (r["date"] or "-").replace("T", " ")[:16])
+    # off a terminal the table keeps its natural width (no wrapping inside a cell)
+    con = Console(highlight=False) if sys.stdout.isatty() else Console(highlight=False, width=100_000)
+    with con.capture() as cap:
+        con.print(t)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in cap.get().splitlines()))
+
+
+@app.command()
 def watch(
     agent: Optional[str] = typer.Argument(None, help="teacher, random, a .keras file, an .npz network or a run directory (default: the shipped agent)"),
     seed: int = typer.Option(0, min=0, help="Seed of the games."),
