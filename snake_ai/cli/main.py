@@ -359,9 +359,9 @@ def runs(
     for name, justify in (("run", "left"), ("mode", "left"), ("gens", "right"), ("fitness", "right"),
                           ("held-out", "right"), ("teacher", "right"), ("architecture", "left"), ("date", "left")):
         # on a narrow terminal the run and architecture cells wrap; the figures never do
-        wraps = name in ("run", "architecture")
+        wraps = name in ("run", "architecture", "date")
         t.add_column(name, justify=justify, no_wrap=not wraps, overflow="fold",
-                     min_width={"run": min(longest, 24), "architecture": 12, "date": 16}.get(name))
+                     min_width={"run": min(longest, 16), "architecture": 10, "date": 10}.get(name))
     for r in found:
         gens = "-" if r["generations"] is None else str(r["generations"])
         if r["planned_generations"] and r["status"] != "finished":
