@@ -159,14 +159,16 @@ def train(
     validation_split: Optional[float] = typer.Option(None, help="Fraction of whole games held out."),
     seed: int = typer.Option(0, min=0, help="Seed of initialisation, shuffling and the split."),
     force: bool = typer.Option(False, help="Overwrite an existing model file."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
+    tensorboard: bool = typer.Option(True, "--tensorboard/--no-tensorboard", help="Write Keras' TensorBoard logs to <out stem>.tensorboard beside the model."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout (the report goes to stderr)."),
 ):
     """Train a dense Keras policy (7 -> hidden -> 3 softmax) on the teacher's decisions."""
     from dataclasses import replace
 
     from ..atomic import check_writable
     from ..errors import SnakeAIError
-    from ..policy.train import TrainConfig, save_trained, teacher_data, train as run_train
+    from ..policy.train import TrainConfig, save_trained, teacher_data, tensorboard_dir, train as run_train
 
     if out.suffix != ".keras":
         raise SnakeAIError(f"{out}: the model file must end in .keras")
@@ -189,22 +191,26 @@ def train(
         games = games or 1000
         x, y, meta = teacher_data(games, data_seed)
         source = {"games": games, "data_seed": data_seed, "rows": int(x.shape[0])}
-    con = _console()
-    quiet = json_out and not sys.stdout.isatty()
+    from rich.console import Console
+
+    con = Console(highlight=False, stderr=json_out)
     if not quiet:
         con.print(f"training {'-'.join(map(str, (7, *cfg.hidden, 3)))} ({', '.join(cfg.activations)}) on "
                   f"{x.shape[0]:,} rows, {cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.optimizer} "
-                  f"lr {cfg.lr}, {cfg.loss} [{cfg.preset} recipe]")
-    res = run_train(x, y, meta, cfg)
+                  f"lr {cfg.lr}, {cfg.loss} [{cfg.preset} recipe]", markup=False, soft_wrap=not con.is_terminal)
+    logs = tensorboard_dir(out) if tensorboard else None
+    res = run_train(x, y, meta, cfg, log_dir=logs)
     res.data = source
     paths = save_trained(res, out, force=force)
     summary = {"path": str(out), "accuracy": res.accuracy, "val_accuracy": res.val_accuracy,
                "epochs": cfg.epochs, "seconds": res.seconds, "rows": int(x.shape[0]),
-               "history": paths["history"], "plot": paths["plot"], "preset": cfg.preset}
+               "history": paths["history"], "plot": paths["plot"], "preset": cfg.preset,
+               "tensorboard": str(logs) if logs else None}
     if not quiet:
         va = f", validation accuracy {res.val_accuracy:.4f}" if res.val_accuracy is not None else ""
+        curves = f"\ncurves: tensorboard --logdir {logs}" if logs else ""
         con.print(f"accuracy {res.accuracy:.4f}{va} in {res.seconds:.1f} s; wrote {out}, {paths['history']}, "
-                  f"{paths['plot']}\nplay it: snake-ai evaluate {out}")
+                  f"{paths['plot']}\nplay it: snake-ai evaluate {out}{curves}", markup=False, soft_wrap=not con.is_terminal)
     if json_out:
         _emit_json(summary)
 
