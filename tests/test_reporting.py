@@ -180,3 +180,35 @@ def test_top_level_help_does_not_build_evolve():
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip().splitlines()[-1] == "[]" and "evolve" in p.stdout
+
+
+def test_tensorboard_reporter_needs_no_tensorflow(tmp_path):
+    """The evolve reporter writes its events without importing TensorFlow (weights mode never needs it)."""
+    code = f"""
+import sys
+import numpy as np
+from snake_ai.evolution.config import EvolveConfig
+from snake_ai.evolution.ga import initial_population
+from snake_ai.evolution.reporters import TensorBoardReporter
+from snake_ai.evolution.run import Run
+
+run = Run(EvolveConfig(mode="weights", population=4, elite=1, random_parents=1), {str(tmp_path)!r})
+run.genomes, _ = initial_population(run.cfg)
+run.fitness = run.apples = np.arange(4.0)
+tb = TensorBoardReporter()
+tb.start(run)
+tb.generation(run, {{"generation": 0, "best_fitness": 3.0, "mean_fitness": 1.5, "median_fitness": 1.5,
+                    "best_apples": 3.0, "mean_apples": 1.5, "trainings": 0, "seconds": 0.1,
+                    "validation_apples": 2.5}})
+tb.end(run, {{"heldout_mean_apples": 2.0}})
+print(sorted(m for m in ("tensorflow", "keras", "torch") if m in sys.modules))
+"""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == "[]"
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(tmp_path / "tensorboard"))
+    acc.Reload()
+    assert [e.value for e in acc.Scalars("apples/validation")] == [2.5]  # written when the row has it
+    assert acc.Histograms("fitness")[0].histogram_value.num == 4
