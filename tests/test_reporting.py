@@ -55,14 +55,14 @@ def test_piped_output_is_whole_lines(resumed_run):
     assert "\x1b[" not in first.stdout + second.stderr  # no terminal escapes in a pipe
     assert len(second.stdout.splitlines()) == 1  # --json: stdout holds the JSON object alone
     r = json.loads(second.stdout)
-    assert r["generations"] == 3 and r["run_dir"] == str(run) and r["tensorboard"] == str(run / "tensorboard")
+    assert r["generations"] == 3 and r["run_dir"] == str(run) and r["tensorboard"] == str(run)
 
 
 def test_tensorboard_events_read_back(resumed_run):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     run, _, _ = resumed_run
-    acc = EventAccumulator(str(run / "tensorboard"), size_guidance={"scalars": 0, "histograms": 0, "tensors": 0})
+    acc = EventAccumulator(str(run), size_guidance={"scalars": 0, "histograms": 0, "tensors": 0})
     acc.Reload()
     tags = acc.Tags()
     rows = history(run)
@@ -92,7 +92,7 @@ def test_quiet_json_without_tensorboard(tmp_path):
     r = json.loads(p.stdout)
     assert r["generations"] == 1 and r["tensorboard"] is None
     assert "gen " not in p.stderr and "best:" not in p.stderr
-    assert not (tmp_path / "a" / "tensorboard").exists()
+    assert not list((tmp_path / "a").glob("events.out.tfevents.*"))
 
 
 def test_generated_options_follow_the_config():
@@ -208,7 +208,7 @@ print(sorted(m for m in ("tensorflow", "keras", "torch") if m in sys.modules))
     assert p.stdout.strip().splitlines()[-1] == "[]"
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    acc = EventAccumulator(str(tmp_path / "tensorboard"))
+    acc = EventAccumulator(str(tmp_path))
     acc.Reload()
     assert [e.value for e in acc.Scalars("apples/validation")] == [2.5]  # written when the row has it
     assert acc.Histograms("fitness")[0].histogram_value.num == 4

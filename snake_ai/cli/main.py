@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+
 class _Group(TyperGroup):
     """Builds the evolve command (whose options come from EvolveConfig, an engine import away) only
     when it runs or shows its own help, so `snake-ai --help` and the other commands stay instant."""
@@ -235,7 +236,7 @@ _EVOLVE_CONTROL = {
     "workers": (Optional[int], typer.Option(None, "--workers", min=0, help="Processes for Keras training (default: one per core; 0: in-process).")),
     "backend": (str, typer.Option("local", "--backend", help="local (this machine) or ray (a Ray cluster, or a local Ray).")),
     "ray_address": (Optional[str], typer.Option(None, "--ray-address", help="Ray cluster address (default: RAY_ADDRESS, else a local Ray).")),
-    "tensorboard": (bool, typer.Option(True, "--tensorboard/--no-tensorboard", help="Write TensorBoard logs in <run>/tensorboard (view them: tensorboard --logdir runs).")),
+    "tensorboard": (bool, typer.Option(True, "--tensorboard/--no-tensorboard", help="Write TensorBoard event files in the run directory (view them: tensorboard --logdir runs).")),
     "quiet": (bool, typer.Option(False, "--quiet", "-q", help="Print nothing but errors.")),
     "json_out": (bool, typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr).")),
 }
@@ -305,7 +306,8 @@ def _evolve(kw: dict) -> None:
         else:
             cfg = options.build(EvolveConfig, given)  # mode-dependent defaults resolve here
         run = prepare_new(cfg.validate(), out, force)
-    reporters = [ConsoleReporter(quiet=quiet, stream="stderr" if json_out else "stdout")]
+    console = ConsoleReporter(quiet=quiet, stream="stderr" if json_out else "stdout")
+    reporters = [console]
     if kw["tensorboard"]:
         reporters.append(TensorBoardReporter())
     trainer = evaluator = None
@@ -322,6 +324,7 @@ def _evolve(kw: dict) -> None:
     try:
         summary = run_evolve(run, trainer=trainer, evaluator=evaluator, reporters=reporters)
     finally:
+        console.close()
         if hasattr(trainer, "close"):
             trainer.close()
         if cleanup:
@@ -331,7 +334,7 @@ def _evolve(kw: dict) -> None:
                     "best_fitness": summary["best_fitness"], "heldout_mean_apples": summary["heldout_mean_apples"],
                     "teacher_mean_apples": summary["teacher_mean_apples"], "best_architecture": summary["best_architecture"],
                     "seconds": summary["seconds"],
-                    "tensorboard": str(run.dir / TensorBoardReporter.SUBDIR) if kw["tensorboard"] else None})
+                    "tensorboard": str(run.dir) if kw["tensorboard"] else None})
 
 
 @app.command()

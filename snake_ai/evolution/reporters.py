@@ -163,10 +163,15 @@ class ConsoleReporter(Reporter):
         text = "".join(f"{c:>{w}}" for c, (_, w) in zip(cells, self.COLUMNS)) + "  " + row["best_architecture"]
         self.console.print(Text(text), no_wrap=True, overflow="ellipsis")
 
-    def end(self, run, summary):
+    def close(self) -> None:
+        """Stop the live line (idempotent): call it when a run ends early, e.g. on Ctrl-C, so the
+        terminal gets its cursor back."""
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+
+    def end(self, run, summary):
+        self.close()
         if self.quiet:
             return
         h = summary
@@ -177,7 +182,7 @@ class ConsoleReporter(Reporter):
             f"{h['teacher_mean_apples']:.2f}; the study's network: 23.091 length (about 20 apples)",
             f"run saved in {run.dir} ({h['seconds']:.1f} s); play it: snake-ai evaluate {run.dir}",
         ]
-        if (Path(run.dir) / TensorBoardReporter.SUBDIR).is_dir():
+        if any(Path(run.dir).glob(TensorBoardReporter.PATTERN)):
             lines.append(f"curves: tensorboard --logdir {Path(run.dir).parent}")
         for line in lines:
             if self.console is not None:
@@ -187,7 +192,8 @@ class ConsoleReporter(Reporter):
 
 
 class TensorBoardReporter(Reporter):
-    """Per-generation scalars and histograms in ``<run>/tensorboard`` (``tensorboard --logdir runs``).
+    """Per-generation scalars and histograms as event files in the run directory, the way CleanRL
+    keeps them (``tensorboard --logdir runs`` shows each run under its own name).
 
     Written with tensorboardX, which needs neither TensorFlow nor a running TensorBoard. Steps are
     generations. Scalars: fitness/{best,mean,median}, apples/{best,mean,validation},
@@ -197,7 +203,7 @@ class TensorBoardReporter(Reporter):
     starts a fresh log.
     """
 
-    SUBDIR = "tensorboard"
+    PATTERN = "events.out.tfevents.*"
 
     def __init__(self, logdir: Path | str | None = None):
         self.logdir = None if logdir is None else Path(logdir)
@@ -208,9 +214,9 @@ class TensorBoardReporter(Reporter):
         t0 = time.perf_counter()
         from tensorboardX import SummaryWriter
 
-        logdir = self.logdir or Path(run.dir) / self.SUBDIR
-        if run.start_generation == 0 and logdir.is_dir():
-            for old in logdir.glob("events.out.tfevents.*"):
+        logdir = self.logdir or Path(run.dir)
+        if run.start_generation == 0 and logdir.is_dir():  # a run started over (--force): a fresh log
+            for old in logdir.glob(self.PATTERN):
                 old.unlink()
         logdir.mkdir(parents=True, exist_ok=True)
         self.logdir = logdir
