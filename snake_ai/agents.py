@@ -34,7 +34,9 @@ class Agent:
 
 
 def default_agent_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "assets" / "agent"
+    from .resources import shipped_agent
+
+    return shipped_agent().resolve()
 
 
 def load_agent(spec: str | None) -> Agent:

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -95,6 +96,7 @@ def test_train_then_evaluate(tmp_path):
     assert (tmp_path / "policy.history.json").exists() and (tmp_path / "policy.png").stat().st_size > 1000
     model = keras().models.load_model(out)  # plain Keras opens it
     assert model.output_shape == (None, 3)
+    assert_tensorboard_matches(r["tensorboard"], json.loads((tmp_path / "policy.history.json").read_text())["history"])
     p = cli("evaluate", str(out), "--games", "200", "--json")
     assert p.returncode == 0, p.stderr
     e = json.loads(p.stdout.splitlines()[-1])
@@ -102,6 +104,21 @@ def test_train_then_evaluate(tmp_path):
     assert e["teacher_mean_apples"] > 40
     p = cli("train", "--games", "10", "--out", str(out))
     assert p.returncode == 2 and "--force" in p.stderr
+
+
+def assert_tensorboard_matches(log_dir, history):
+    """Keras' TensorBoard logs of `snake-ai train`, read back: one value per epoch, as in the history."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.util import tensor_util
+
+    for sub, prefix in (("train", ""), ("validation", "val_")):
+        acc = EventAccumulator(str(Path(log_dir) / sub), size_guidance={"tensors": 0})
+        acc.Reload()
+        for metric in ("loss", "accuracy"):
+            events = acc.Tensors(f"epoch_{metric}")
+            assert [e.step for e in events] == list(range(len(history[prefix + metric])))
+            values = [float(tensor_util.make_ndarray(e.tensor_proto)) for e in events]
+            assert values == pytest.approx(history[prefix + metric], rel=1e-5)
 
 
 def test_train_from_dataset_file_with_study_preset(tmp_path):

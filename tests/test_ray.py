@@ -77,14 +77,16 @@ def test_keras_training_on_ray_matches_local(backend):
     cfg = EvolveConfig(population=3, elite=1, random_parents=1, train_games=5, train_rows=3000, train_epochs=1,
                        seed=2)
     _, jobs = initial_population(cfg)
-    remote = backend.trainer.train(jobs)
+    seen_remote, seen_local = [], []
+    remote = backend.trainer.train(jobs, progress=lambda done, total: seen_remote.append((done, total)))
     local = LocalTrainer(workers=1)
     try:
-        here = local.train(jobs)
+        here = local.train(jobs, progress=lambda done, total: seen_local.append((done, total)))
     finally:
         local.close()
     for a, b in zip(remote, here):
         assert a.tobytes() == b.tobytes()
+    assert seen_remote == seen_local == [(k, len(jobs)) for k in range(len(jobs) + 1)]  # 0/n, then each finished
 
 
 def test_cli_ray_backend_equals_local(tmp_path):

@@ -13,10 +13,24 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.core import TyperGroup
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+
+class _Group(TyperGroup):
+    """Builds the evolve command (whose options come from EvolveConfig, an engine import away) only
+    when it runs or shows its own help, so `snake-ai --help` and the other commands stay instant."""
+
+    def resolve_command(self, ctx, args):
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if name == "evolve":
+            cmd = _evolve_command()
+        return name, cmd, rest
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -146,14 +160,16 @@ def train(
     validation_split: Optional[float] = typer.Option(None, help="Fraction of whole games held out."),
     seed: int = typer.Option(0, min=0, help="Seed of initialisation, shuffling and the split."),
     force: bool = typer.Option(False, help="Overwrite an existing model file."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
+    tensorboard: bool = typer.Option(True, "--tensorboard/--no-tensorboard", help="Write Keras' TensorBoard logs to <out stem>.tensorboard beside the model."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout (the report goes to stderr)."),
 ):
     """Train a dense Keras policy (7 -> hidden -> 3 softmax) on the teacher's decisions."""
     from dataclasses import replace
 
     from ..atomic import check_writable
     from ..errors import SnakeAIError
-    from ..policy.train import TrainConfig, save_trained, teacher_data, train as run_train
+    from ..policy.train import TrainConfig, save_trained, teacher_data, tensorboard_dir, train as run_train
 
     if out.suffix != ".keras":
         raise SnakeAIError(f"{out}: the model file must end in .keras")
@@ -176,95 +192,139 @@ def train(
         games = games or 1000
         x, y, meta = teacher_data(games, data_seed)
         source = {"games": games, "data_seed": data_seed, "rows": int(x.shape[0])}
-    con = _console()
-    quiet = json_out and not sys.stdout.isatty()
+    from rich.console import Console
+
+    con = Console(highlight=False, stderr=json_out)
     if not quiet:
         con.print(f"training {'-'.join(map(str, (7, *cfg.hidden, 3)))} ({', '.join(cfg.activations)}) on "
                   f"{x.shape[0]:,} rows, {cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.optimizer} "
-                  f"lr {cfg.lr}, {cfg.loss} [{cfg.preset} recipe]")
-    res = run_train(x, y, meta, cfg)
+                  f"lr {cfg.lr}, {cfg.loss} [{cfg.preset} recipe]", markup=False, soft_wrap=not con.is_terminal)
+    logs = tensorboard_dir(out) if tensorboard else None
+    res = run_train(x, y, meta, cfg, log_dir=logs)
     res.data = source
     paths = save_trained(res, out, force=force)
     summary = {"path": str(out), "accuracy": res.accuracy, "val_accuracy": res.val_accuracy,
                "epochs": cfg.epochs, "seconds": res.seconds, "rows": int(x.shape[0]),
-               "history": paths["history"], "plot": paths["plot"], "preset": cfg.preset}
+               "history": paths["history"], "plot": paths["plot"], "preset": cfg.preset,
+               "tensorboard": str(logs) if logs else None}
     if not quiet:
         va = f", validation accuracy {res.val_accuracy:.4f}" if res.val_accuracy is not None else ""
+        curves = f"\ncurves: tensorboard --logdir {logs}" if logs else ""
         con.print(f"accuracy {res.accuracy:.4f}{va} in {res.seconds:.1f} s; wrote {out}, {paths['history']}, "
-                  f"{paths['plot']}\nplay it: snake-ai evaluate {out}")
+                  f"{paths['plot']}\nplay it: snake-ai evaluate {out}{curves}", markup=False, soft_wrap=not con.is_terminal)
     if json_out:
         _emit_json(summary)
 
 
-@app.command()
-def evolve(
-    generations: Optional[int] = typer.Option(None, help="Generations (default 10)."),
-    mode: Optional[str] = typer.Option(None, help="hybrid (default), weights or architecture."),
-    population: Optional[int] = typer.Option(None, help="Chromosomes per generation (default 20)."),
-    elite: Optional[int] = typer.Option(None, help="Best chromosomes kept as parents (default 5)."),
-    random_parents: Optional[int] = typer.Option(None, help="Other chromosomes kept at random (default 3)."),
-    mutation_prob: Optional[float] = typer.Option(None, help="Probability of an architecture-gene mutation per child (default 0.2)."),
-    weight_mutation_rate: Optional[float] = typer.Option(None, help="Fraction of a child's weights perturbed (default 0.05)."),
-    weight_mutation_sigma: Optional[float] = typer.Option(None, help="Std of the weight perturbation (default 0.1)."),
-    games: Optional[int] = typer.Option(None, help="Games per fitness evaluation (default 100)."),
-    max_steps: Optional[int] = typer.Option(None, help="Steps per game (default 2000)."),
-    heldout_games: Optional[int] = typer.Option(None, help="Held-out games for the final best (default 1000)."),
-    train_rows: Optional[int] = typer.Option(None, help="Rows per brief Keras training (default 300000)."),
-    train_epochs: Optional[int] = typer.Option(None, help="Epochs per brief Keras training (default 2)."),
-    seed: Optional[int] = typer.Option(None, help="Seed of the run (default 0)."),
-    config: Optional[Path] = typer.Option(None, "--config", help="Start from a config TOML (a run's config.toml); options override it."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default runs/<timestamp>-<mode>-s<seed>)."),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue a run directory from its last finished generation."),
-    force: bool = typer.Option(False, help="Start over in an existing run directory."),
-    workers: Optional[int] = typer.Option(None, min=0, help="Processes for Keras training (default: one per core; 0: in-process)."),
-    backend: str = typer.Option("local", help="local (this machine) or ray (a Ray cluster, or a local Ray)."),
-    ray_address: Optional[str] = typer.Option(None, help="Ray cluster address (default: RAY_ADDRESS, else a local Ray)."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
-):
-    """Evolve networks: a genetic algorithm over architecture (layers, units, activation, optimizer) and weights."""
+EVOLVE_HELP = "Evolve networks: a genetic algorithm over architecture (layers, units, activation, optimizer) and weights."
+
+
+@app.command(name="evolve", help=EVOLVE_HELP, add_help_option=False,
+             context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def _evolve_listed() -> None:
+    """How `snake-ai --help` lists evolve without importing the engine; running it (or its --help)
+    builds the real command from EvolveConfig (see _Group.resolve_command)."""
+    raise RuntimeError("snake-ai evolve is dispatched to the command built by _evolve_command()")
+
+
+# the options of evolve that are not part of the run's configuration
+_EVOLVE_CONTROL = {
+    "config": (Optional[Path], typer.Option(None, "--config", help="Start from a config TOML (a run's config.toml); options override it.")),
+    "out": (Optional[Path], typer.Option(None, "--out", help="Run directory (default runs/<timestamp>-<mode>-s<seed>).")),
+    "resume": (Optional[Path], typer.Option(None, "--resume", help="Continue a run directory from its last finished generation.")),
+    "force": (bool, typer.Option(False, "--force", help="Start over in an existing run directory.")),
+    "workers": (Optional[int], typer.Option(None, "--workers", min=0, help="Processes for Keras training (default: one per core; 0: in-process).")),
+    "backend": (str, typer.Option("local", "--backend", help="local (this machine) or ray (a Ray cluster, or a local Ray).")),
+    "ray_address": (Optional[str], typer.Option(None, "--ray-address", help="Ray cluster address (default: RAY_ADDRESS, else a local Ray).")),
+    "tensorboard": (bool, typer.Option(True, "--tensorboard/--no-tensorboard", help="Write TensorBoard event files in the run directory (view them: tensorboard --logdir runs).")),
+    "quiet": (bool, typer.Option(False, "--quiet", "-q", help="Print nothing but errors.")),
+    "json_out": (bool, typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr).")),
+}
+
+
+def _evolve_command():
+    """The evolve command, its run options generated from EvolveConfig's fields."""
+    import inspect
+
+    from rich.markup import escape
+
+    from .options import evolve_options
+
+    params, annotations = [], {}
+    for opt in evolve_options():
+        if opt.param in _EVOLVE_CONTROL:
+            raise RuntimeError(f"EvolveConfig field {opt.param!r} clashes with an evolve option")
+        tp = Optional[str] if opt.is_tuple else Optional[opt.kind]
+        decl = f"{opt.flag}/--no-{opt.flag[2:]}" if opt.kind is bool else opt.flag
+        info = typer.Option(None, decl, help=escape(opt.help), show_default=False, metavar=opt.metavar or None,
+                            rich_help_panel="Run configuration (EvolveConfig; saved in the run's config.toml)")
+        params.append(inspect.Parameter(opt.param, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=tp))
+        annotations[opt.param] = tp
+    for name, (tp, info) in _EVOLVE_CONTROL.items():
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=tp))
+        annotations[name] = tp
+
+    def evolve(**kw):
+        _evolve(kw)
+
+    evolve.__signature__ = inspect.Signature(params)
+    evolve.__annotations__ = annotations
+    evolve.__doc__ = EVOLVE_HELP
+    sub = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    sub.command(name="evolve", help=EVOLVE_HELP)(evolve)
+    return typer.main.get_command(sub)
+
+
+def _evolve(kw: dict) -> None:
     from ..errors import SnakeAIError
     from ..evolution.config import EvolveConfig
-    from ..evolution.reporters import ConsoleReporter
+    from ..evolution.reporters import ConsoleReporter, TensorBoardReporter
     from ..evolution.run import evolve as run_evolve, prepare_new, prepare_resume
+    from . import options
 
-    overrides = {k: v for k, v in dict(
-        mode=mode, population=population, elite=elite, random_parents=random_parents, mutation_prob=mutation_prob,
-        weight_mutation_rate=weight_mutation_rate, weight_mutation_sigma=weight_mutation_sigma, games=games,
-        max_steps=max_steps, heldout_games=heldout_games, train_rows=train_rows, train_epochs=train_epochs,
-        seed=seed).items() if v is not None}
+    config, out, resume, force = kw["config"], kw["out"], kw["resume"], kw["force"]
+    backend, json_out, quiet = kw["backend"], kw["json_out"], kw["quiet"]
+    given = options.overrides(kw)
+    generations = given.pop("generations", None)
     if backend not in ("local", "ray"):
         raise SnakeAIError(f"unknown backend {backend!r}: use 'local' or 'ray'")
     if resume is not None:
-        if overrides or config is not None or out is not None or force:
-            given = ", ".join(["--" + k.replace("_", "-") for k in overrides] + (["--config"] if config else []) +
-                              (["--out"] if out else []) + (["--force"] if force else []))
-            raise SnakeAIError(f"--resume continues a run with its own config; drop {given} (only --generations may extend it)")
+        if given or config is not None or out is not None or force:
+            flags = {o.param: o.flag for o in options.evolve_options()}
+            names = [flags.get(k, "--" + k.replace("_", "-")) for k in given]
+            names += (["--config"] if config else []) + (["--out"] if out else []) + (["--force"] if force else [])
+            raise SnakeAIError(f"--resume continues a run with its own config; drop {', '.join(names)} "
+                               f"(only --generations may extend it)")
         run = prepare_resume(resume, generations)
     else:
         if generations is not None:
-            overrides["generations"] = generations
+            given["generations"] = generations
         if config is not None:
             from ..evolution.rundir import read_config
 
-            cfg = read_config(config).with_(**overrides)
+            cfg = options.apply(read_config(config), given)
         else:
-            cfg = EvolveConfig(**overrides)  # mode-dependent defaults resolve here
+            cfg = options.build(EvolveConfig, given)  # mode-dependent defaults resolve here
         run = prepare_new(cfg.validate(), out, force)
-    quiet = json_out and not sys.stdout.isatty()
+    console = ConsoleReporter(quiet=quiet, stream="stderr" if json_out else "stdout")
+    reporters = [console]
+    if kw["tensorboard"]:
+        reporters.append(TensorBoardReporter())
     trainer = evaluator = None
     cleanup = None
     if backend == "ray":
         from ..distributed.ray_backend import RayBackend
 
-        rb = RayBackend(ray_address, workers)
+        rb = RayBackend(kw["ray_address"], kw["workers"])
         trainer, evaluator, cleanup = rb.trainer, rb.evaluate, rb.shutdown
     else:
         from ..evolution.training import LocalTrainer
 
-        trainer = LocalTrainer(workers)
+        trainer = LocalTrainer(kw["workers"])
     try:
-        summary = run_evolve(run, trainer=trainer, evaluator=evaluator, reporters=[ConsoleReporter(quiet=quiet)])
+        summary = run_evolve(run, trainer=trainer, evaluator=evaluator, reporters=reporters)
     finally:
+        console.close()
         if hasattr(trainer, "close"):
             trainer.close()
         if cleanup:
@@ -273,12 +333,61 @@ def evolve(
         _emit_json({"run_dir": summary["run_dir"], "generations": summary["generations"],
                     "best_fitness": summary["best_fitness"], "heldout_mean_apples": summary["heldout_mean_apples"],
                     "teacher_mean_apples": summary["teacher_mean_apples"], "best_architecture": summary["best_architecture"],
-                    "seconds": summary["seconds"]})
+                    "seconds": summary["seconds"],
+                    "tensorboard": str(run.dir) if kw["tensorboard"] else None})
+
+
+@app.command()
+def runs(
+    directory: Path = typer.Argument(Path("runs"), help="Folder to search for run directories (searched recursively)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object (with a list of runs) on stdout."),
+):
+    """List the evolution runs under DIRECTORY: mode, generations, best held-out apples, architecture, date."""
+    from ..runs import list_runs
+
+    found = list_runs(directory)
+    if json_out:
+        _emit_json({"directory": str(directory), "runs": found})
+        return
+    if not found:
+        print(f"no runs under {directory} (start one: snake-ai evolve)")
+        return
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    def num(v, fmt):
+        return "-" if v is None else format(v, fmt)
+
+    t = Table(box=box.SIMPLE_HEAD, title=f"{len(found)} run{'s' * (len(found) != 1)} under {directory}",
+              title_justify="left")
+    longest = max(len(r["run"]) for r in found)
+    t.caption = ("fitness: the best generation's; held-out: the final best's mean apples on held-out games, "
+                 "beside the teacher's on the same games")
+    t.caption_justify = "left"
+    for name, justify in (("run", "left"), ("mode", "left"), ("gens", "right"), ("fitness", "right"),
+                          ("held-out", "right"), ("teacher", "right"), ("architecture", "left"), ("date", "left")):
+        # on a narrow terminal the run and architecture cells wrap; the figures never do
+        wraps = name in ("run", "architecture", "date")
+        t.add_column(name, justify=justify, no_wrap=not wraps, overflow="fold",
+                     min_width={"run": min(longest, 16), "architecture": 10, "date": 10}.get(name))
+    for r in found:
+        gens = "-" if r["generations"] is None else str(r["generations"])
+        if r["planned_generations"] and r["status"] != "finished":
+            gens += f"/{r['planned_generations']} ({r['status']})"
+        t.add_row(r["run"], r["mode"] or "-", gens, num(r["best_fitness"], ".2f"), num(r["heldout_mean_apples"], ".2f"),
+                  num(r["teacher_mean_apples"], ".2f"), r["best_architecture"] or "-",
+                  (r["date"] or "-").replace("T", " ")[:16])
+    # off a terminal the table keeps its natural width (no wrapping inside a cell)
+    con = Console(highlight=False) if sys.stdout.isatty() else Console(highlight=False, width=100_000)
+    with con.capture() as cap:
+        con.print(t)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in cap.get().splitlines()))
 
 
 @app.command()
 def watch(
-    agent: Optional[str] = typer.Argument(None, help="teacher, random, a .keras file, an .npz network or a run directory (default: the shipped agent in assets/agent)"),
+    agent: Optional[str] = typer.Argument(None, help="teacher, random, a .keras file, an .npz network or a run directory (default: the shipped agent)"),
     seed: int = typer.Option(0, min=0, help="Seed of the games."),
     fps: float = typer.Option(15.0, min=1.0, help="Steps per second (+/- change it live)."),
     games: int = typer.Option(5, min=1, help="Games to show, one after the other."),

@@ -73,12 +73,19 @@ class RayTrainer:
         self._task = ray.remote(num_cpus=1, max_calls=recycle)(_train_in_ray_worker)
         self.jobs_run = 0
 
-    def train(self, jobs: list[TrainJob]) -> list[np.ndarray]:
+    def train(self, jobs: list[TrainJob], progress=None) -> list[np.ndarray]:
         if not jobs:
             return []
         ray = _ray()
         self.jobs_run += len(jobs)
-        return ray.get([self._task.options(max_retries=3).remote(j) for j in jobs])
+        refs = [self._task.options(max_retries=3).remote(j) for j in jobs]
+        if progress is not None:  # (done, total): 0 first, then as tasks finish
+            progress(0, len(refs))
+            pending = refs
+            while pending:
+                _, pending = ray.wait(pending, num_returns=1)
+                progress(len(refs) - len(pending), len(refs))
+        return ray.get(refs)
 
     def close(self) -> None:
         pass

@@ -93,6 +93,11 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     for r in reporters:
         r.start(run)
     t_run = time.perf_counter() - run.elapsed
+
+    def progress(done, total):  # the trainer reports each finished training to the reporters
+        for r in reporters:
+            r.training_progress(run, done, total)
+
     try:
         for gen in range(run.start_generation, cfg.generations):
             t0 = time.perf_counter()
@@ -101,7 +106,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
             else:
                 genomes, jobs = breed(run.genomes, run.fitness, cfg, gen)
             todo = [i for i, j in enumerate(jobs) if j is not None]
-            for i, w in zip(todo, trainer.train([jobs[i] for i in todo])):
+            for i, w in zip(todo, trainer.train([jobs[i] for i in todo], progress=progress)):
                 genomes[i] = genomes[i].with_weights(w)
             t1 = time.perf_counter()
             result = evaluator(genomes, generation_seeds(cfg, gen), run.rules)

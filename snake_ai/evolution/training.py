@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,16 +121,28 @@ class LocalTrainer:
             self.pools_started += 1
         return self._pool
 
-    def train(self, jobs: list[TrainJob]) -> list[np.ndarray]:
+    def train(self, jobs: list[TrainJob], progress=None) -> list[np.ndarray]:
+        """The jobs' weights, in order; ``progress(done, total)`` is called with 0 first, then after
+        each finished job (in the calling process)."""
         if not jobs:
             return []
+        progress = progress or (lambda done, total: None)
         self.jobs_run += len(jobs)
+        progress(0, len(jobs))
         if self.workers == 0:
             _init_worker(quiet=False)
-            return [run_job(j) for j in jobs]
+            out = []
+            for j in jobs:
+                out.append(run_job(j))
+                progress(len(out), len(jobs))
+            return out
         pool = self._executor()
         self._pool_jobs += len(jobs)
-        return list(pool.map(run_job, jobs))
+        futures = [pool.submit(run_job, j) for j in jobs]
+        for done, f in enumerate(as_completed(futures), 1):
+            f.result()  # a failed job raises here, as soon as it is known
+            progress(done, len(jobs))
+        return [f.result() for f in futures]
 
     def close(self) -> None:
         if self._pool is not None:

@@ -99,7 +99,7 @@ def build_model(cfg: TrainConfig, name: str = "snake_policy"):
     return model
 
 
-def fit(model, x, y, cfg: TrainConfig, val=None, verbose: int = 0):
+def fit(model, x, y, cfg: TrainConfig, val=None, verbose: int = 0, callbacks=None):
     """Train ``model`` in place; returns the Keras history dict."""
     from .tf import _stderr_silenced
 
@@ -107,7 +107,7 @@ def fit(model, x, y, cfg: TrainConfig, val=None, verbose: int = 0):
     # still arrive as Python exceptions
     with _stderr_silenced():
         h = model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=True, verbose=verbose,
-                      validation_data=val)
+                      validation_data=val, callbacks=callbacks)
     return {k: [float(v) for v in vals] for k, vals in h.history.items()}
 
 
@@ -131,8 +131,29 @@ class TrainResult:
         return v[-1] if v else None
 
 
-def train(x, y, meta: dict, cfg: TrainConfig) -> TrainResult:
-    """Build and train a policy on (x, y), holding out whole games for validation."""
+def tensorboard_dir(out: Path) -> Path:
+    """Where ``snake-ai train --out DIR/NAME.keras`` writes its TensorBoard logs: DIR/NAME.tensorboard."""
+    out = Path(out)
+    return out.with_name(out.stem + ".tensorboard")
+
+
+def tensorboard_callback(log_dir: Path):
+    """Keras' own TensorBoard callback: loss, accuracy and learning rate per epoch (train/ and
+    validation/ runs) and weight histograms; a previous log in ``log_dir`` is replaced."""
+    import shutil
+
+    from .tf import keras
+
+    log_dir = Path(log_dir)
+    if log_dir.is_dir():
+        shutil.rmtree(log_dir)
+    return keras().callbacks.TensorBoard(log_dir=str(log_dir), histogram_freq=1, write_graph=False,
+                                         update_freq="epoch")
+
+
+def train(x, y, meta: dict, cfg: TrainConfig, log_dir: Path | None = None) -> TrainResult:
+    """Build and train a policy on (x, y), holding out whole games for validation; with ``log_dir``,
+    Keras writes TensorBoard logs there."""
     from ..data.dataset import split_by_games
     from .tf import seed_everything
 
@@ -140,8 +161,9 @@ def train(x, y, meta: dict, cfg: TrainConfig) -> TrainResult:
     tr, va = split_by_games(meta, cfg.validation_split, seed=cfg.seed)
     val = (x[va], y[va]) if va.size else None
     model = build_model(cfg)
+    callbacks = [tensorboard_callback(log_dir)] if log_dir is not None else None
     t0 = time.perf_counter()
-    hist = fit(model, x[tr], y[tr], cfg, val=val)
+    hist = fit(model, x[tr], y[tr], cfg, val=val, callbacks=callbacks)
     return TrainResult(model, hist, time.perf_counter() - t0, int(tr.size), int(va.size), cfg)
 
 

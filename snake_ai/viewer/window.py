@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import resources
 from ..engine import Rules, Status, observe, reset, step_inplace, teacher_actions
 from .draw import APPLE_COLOR, BACKGROUND, BODY, DEAD_COLOR, HEAD_COLOR, draw_board
 from ..engine.core import agent_stream
@@ -21,7 +22,7 @@ PANEL_W = 250
 TEXT = (220, 220, 230)
 DIM = (140, 140, 160)
 BAR = (80, 160, 240)
-ICON = Path(__file__).resolve().parents[2] / "assets" / "icon.png"
+ICON = resources.icon()  # package data: found in an installed wheel too
 FEATURE_NAMES = ("left blocked", "front blocked", "right blocked", "apple dx", "apple dy", "snake dx", "snake dy")
 # absolute heading keys -> (dx, dy)
 HEADINGS = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}
