@@ -59,22 +59,24 @@ class EvolveConfig:
     mutation_prob: float = 0.2
     """Probability that a child has one architecture gene mutated (hybrid, architecture)."""
     weight_mutation_rate: float | None = None
-    """Fraction of a child's weights perturbed by Gaussian noise (hybrid, weights); None: 0.05."""
+    """Fraction of a child's weights perturbed by Gaussian noise (hybrid, weights); None: 0.05 for
+    hybrid, 0.1 for weights mode."""
     weight_mutation_sigma: float | None = None
     """Standard deviation of that noise at generation 0; None: 0.1 for hybrid (fine-tuning trained
     weights), 0.5 for weights mode (searching from random weights)."""
     weight_mutation_decay: float | None = None
     """Weights mode: the sigma is multiplied by this every generation, down to a tenth of its
-    start; None: 0.98 for weights mode, 1 (constant) otherwise."""
-    crossover_prob: float = 0.5
+    start; None: 0.99 for weights mode, 1 (constant) otherwise."""
+    crossover_prob: float = 0.3
     """Weights mode: probability that a child is the uniform crossover of two parents rather than
     a copy of the fitter one (before its mutation)."""
     fitness: str | None = None
     """What selection ranks: apples (mean apples per game) or shaped (apples plus up to half an
     apple for heading towards it); None: shaped for weights mode, apples otherwise."""
-    games: int = 500
+    games: int | None = None
     """Games per fitness evaluation; every chromosome of a generation plays the same games, new
-    ones every generation (kept parents are re-evaluated on them)."""
+    ones every generation (kept parents are re-evaluated on them); None: 300, or 100 for weights
+    mode (cheap generations, many of them)."""
     validation_games: int = 500
     """Validation games, disjoint from the fitness and held-out games: each generation's top
     chromosomes play them, and the run's best is the one with the most validation apples."""
@@ -108,11 +110,13 @@ class EvolveConfig:
     def __post_init__(self) -> None:
         # resolve the mode-dependent defaults, so the dumped config holds the values used
         if self.weight_mutation_rate is None:
-            object.__setattr__(self, "weight_mutation_rate", 0.05)
+            object.__setattr__(self, "weight_mutation_rate", 0.1 if self.mode == "weights" else 0.05)
         if self.weight_mutation_sigma is None:
             object.__setattr__(self, "weight_mutation_sigma", 0.5 if self.mode == "weights" else 0.1)
         if self.weight_mutation_decay is None:
-            object.__setattr__(self, "weight_mutation_decay", 0.98 if self.mode == "weights" else 1.0)
+            object.__setattr__(self, "weight_mutation_decay", 0.99 if self.mode == "weights" else 1.0)
+        if self.games is None:
+            object.__setattr__(self, "games", 100 if self.mode == "weights" else 300)
         if self.fitness is None:
             object.__setattr__(self, "fitness", "shaped" if self.mode == "weights" else "apples")
 
