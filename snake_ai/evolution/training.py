@@ -97,9 +97,9 @@ class LocalTrainer:
     def _start(self) -> None:
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
                                          initializer=_init_worker, initargs=(self.budget,))
-        # start every worker now (TensorFlow's import and the pool take seconds): a no-op each
-        for f in [self._pool.submit(os.getpid) for _ in range(self.workers)]:
-            f.add_done_callback(lambda _: None)
+        # start every worker now, in the background (TensorFlow's import and the pool take seconds)
+        for _ in range(self.workers):
+            self._pool.submit(os.getpid)
         self._pool_jobs = 0
         self.pools_started += 1
 
