@@ -41,10 +41,11 @@ def main():
     from snake_ai.engine import Rules
     from snake_ai.evolution import EvolveConfig
     from snake_ai.evolution.fitness import evaluate_local, generation_seeds
-    from snake_ai.evolution.ga import initial_population
+    from snake_ai.evolution.ga import generation_rng
+    from snake_ai.evolution.strategies import make_strategy
 
     cfg = EvolveConfig(mode="weights", population=args.population, elite=5, random_parents=3, games=args.games)
-    genomes, _ = initial_population(cfg)
+    genomes = [p.genome for p in make_strategy(cfg).ask(generation_rng(cfg, 0), 0)]
     seeds = generation_seeds(cfg, 0)
     rules = Rules()
     evaluate_local(genomes[:2], seeds[:2], rules)

@@ -14,7 +14,9 @@ import pytest
 
 from snake_ai.engine import NetSpec
 from snake_ai.evolution import EvolveConfig, GenomeSpace
-from snake_ai.evolution.ga import breed, initial_population, select_parents
+from snake_ai.evolution.batch_training import TrainBudget, TrainJob, train_branches, batches, teacher_pool
+from snake_ai.evolution.genome import Genome
+from snake_ai.evolution.strategies import HybridStrategy, WeightsStrategy, select_parents
 from snake_ai.evolution.operators import (crossover_architecture, crossover_weights, init_weights,
                                           mutate_architecture, mutate_weights, random_architecture, transplant)
 from snake_ai.evolution.rundir import TIMING_COLUMNS
@@ -64,22 +66,123 @@ def test_transplant_keeps_overlapping_weights():
 
 
 def test_selection_keeps_top_and_random_others():
-    cfg = EvolveConfig()
     fit = np.arange(20, dtype=float)[::-1]  # genome 0 best
-    idx = select_parents(fit, cfg, np.random.default_rng(0))
+    idx = select_parents(fit, 5, 3, np.random.default_rng(0))
     assert idx[:5] == [0, 1, 2, 3, 4] and len(set(idx)) == 8 and all(i >= 5 for i in idx[5:])
 
 
-def test_weights_mode_breeding_keeps_parents():
+def test_weight_mutation_changes_exactly_what_it_says():
+    w = np.random.default_rng(0).normal(size=2000).astype(np.float32)
+    m = mutate_weights(w, np.random.default_rng(5), 0.05, 0.3)
+    changed = np.flatnonzero(m != w)
+    # the same generator draws the same mask: exactly those genes changed, nothing else
+    mask = np.random.default_rng(5).random(w.size) < 0.05
+    np.testing.assert_array_equal(changed, np.flatnonzero(mask))
+    a = GenomeSpace(min_layers=1, max_layers=4)
+    g = Genome((9, 15), "relu", "adam")
+    for seed in range(50):  # one architecture gene changes, the others stay
+        c = mutate_architecture(g, np.random.default_rng(seed), a)
+        diffs = (c.activation != g.activation) + (c.optimizer != g.optimizer) + (c.hidden != g.hidden)
+        assert diffs <= 1 and c.origin == "mutated"
+        if c.hidden != g.hidden:
+            assert abs(len(c.hidden) - len(g.hidden)) <= 1
+            if len(c.hidden) == len(g.hidden):
+                assert sum(x != y for x, y in zip(c.hidden, g.hidden)) <= 1
+
+
+def test_weights_strategy_keeps_elites_unmutated_and_mutates_few_genes():
     cfg = EvolveConfig(mode="weights")
-    pop, jobs = initial_population(cfg)
-    assert all(j is None for j in jobs) and len(pop) == 20
+    s = WeightsStrategy(cfg)
+    first = s.ask(np.random.default_rng(0), 0)
+    assert len(first) == 20 and all(p.job is None for p in first)
+    pop = [p.genome for p in first]
     fit = np.random.default_rng(0).random(20)
-    nxt, jobs = breed(pop, fit, cfg, 1)
-    kept = select_parents(fit, cfg, np.random.default_rng([0, 1, 0x5A4E]))
+    s.tell(pop, fit)
+    nxt = s.ask(np.random.default_rng(1), 1)
+    kept = select_parents(fit, cfg.elite, cfg.random_parents, np.random.default_rng(1))
     for k, i in enumerate(kept):
-        assert nxt[k].weights.tobytes() == pop[i].weights.tobytes()
-    assert len(nxt) == 20 and all(j is None for j in jobs)
+        assert nxt[k].genome.weights.tobytes() == pop[i].weights.tobytes()
+    parents = [pop[i] for i in kept]
+    for p in nxt[len(kept):]:  # a child differs from its closest parent in a few genes only
+        diff = min(int((p.genome.weights != q.weights).sum()) for q in parents)
+        assert 0 < diff < 0.6 * p.genome.weights.size
+        assert p.job is None
+    assert s.sigma(0) == cfg.weight_mutation_sigma and s.sigma(10_000) == pytest.approx(0.1 * cfg.weight_mutation_sigma)
+
+
+def _trained(hidden, act="relu", opt="adam", seed=0):
+    g = Genome(hidden, act, opt)
+    return g.with_weights(init_weights(g.spec, np.random.default_rng(seed)), "trained")
+
+
+def _child(strategy, parents, fitness, seed):
+    return strategy.child(parents, np.asarray(fitness, float), np.random.default_rng(seed), 1)
+
+
+def test_hybrid_child_of_the_same_architecture_crosses_weights_without_training():
+    s = HybridStrategy(EvolveConfig(mutation_prob=0.0))
+    a, b = _trained((9, 15), seed=1), _trained((9, 15), opt="nadam", seed=2)
+    p = _child(s, [a, b], [2.0, 1.0], 0)
+    assert p.job is None and p.genome.same_architecture(a)
+    w = p.genome.weights
+    from_a, from_b = np.isclose(w, a.weights, atol=0.5), np.isclose(w, b.weights, atol=0.5)
+    assert np.all(from_a | from_b) and from_a.mean() > 0.2 and from_b.mean() > 0.2
+
+
+def test_hybrid_child_of_different_architectures_is_retrained_from_a_transplant():
+    s = HybridStrategy(EvolveConfig(mutation_prob=0.0))
+    a, b = _trained((9, 15), seed=1), _trained((32,), "tanh", seed=2)
+    retrained = kept = 0
+    for seed in range(40):
+        p = _child(s, [a, b], [2.0, 1.0], seed)
+        if p.job is not None:
+            retrained += 1
+            assert not (p.genome.same_architecture(a) or p.genome.same_architecture(b))
+            assert p.genome.origin == "retrained" and p.job.hidden == p.genome.hidden
+            assert p.job.init_weights.size == p.genome.spec.n_params
+        else:  # its architecture is one parent's: it starts from that parent's weights, mutated
+            kept += 1
+            parent = a if p.genome.same_architecture(a) else b
+            assert p.genome.same_architecture(parent)
+            assert 0 < (p.genome.weights != parent.weights).sum() < 0.3 * parent.weights.size
+    assert retrained and kept
+
+
+def test_hybrid_child_with_a_mutated_architecture_is_retrained():
+    s = HybridStrategy(EvolveConfig(mutation_prob=1.0))
+    a, b = _trained((9, 15), seed=1), _trained((9, 15), seed=2)
+    shapes = 0
+    for seed in range(30):
+        p = _child(s, [a, b], [2.0, 1.0], seed)
+        if p.genome.same_architecture(a):  # the mutation changed only the optimizer
+            assert p.job is None
+        else:
+            shapes += 1
+            assert p.job is not None and p.genome.origin == "retrained"
+    assert shapes > 10
+
+
+BUDGET = TrainBudget(rows=4096, epochs=2, batch_size=512, lr_scale=2.0, pool_games=5, pool_seed=0,
+                     pool_start=2**41, board=50, max_steps=2000)
+
+
+def test_one_program_training_is_exact_whatever_shares_the_program():
+    x, y = teacher_pool(BUDGET)
+    X, Y = batches(x, y, BUDGET, 7)
+    assert X.shape == (16, 512, 7)
+    jobs = [TrainJob((9, 15), "relu", "adam", None, 1), TrainJob((16,), "selu", "nadam", None, 2),
+            TrainJob((8, 8, 8), "tanh", "sgd", None, 3), TrainJob((4,), "sigmoid", "adadelta", None, 4)]
+    together = train_branches(jobs, X, Y, BUDGET)
+    alone = train_branches(jobs[1:2], X, Y, BUDGET)
+    reversed_ = train_branches(jobs[::-1], X, Y, BUDGET)
+    assert together[1].tobytes() == alone[0].tobytes()
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(together, reversed_[::-1]))
+    for j, w in zip(jobs, together):  # trained: the weights moved and the network agrees with the teacher
+        assert w.size == NetSpec.uniform(j.hidden, j.activation).n_params and np.all(np.isfinite(w))
+    from snake_ai.engine import Network
+
+    net = Network(NetSpec.uniform((9, 15), "relu"), together[0])
+    assert (net.forward(x[:2000]).argmax(1) == y[:2000].argmax(1)).mean() > 0.8
 
 
 def cli(*args, **kw):
@@ -152,7 +255,7 @@ H_ARGS = ["--population", "4", "--elite", "1", "--random-parents", "1", "--games
 def test_hybrid_is_deterministic_across_workers_and_resume(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     cfg = ["--config", str(tmp_path / "c.toml")]
-    (tmp_path / "c.toml").write_text("train_games = 8\n")
+    (tmp_path / "c.toml").write_text("train_games = 8\nvalidation_games = 40\n")
     p = cli("evolve", *H_ARGS, *cfg, "--generations", "3", "--workers", "2", "--out", str(a))
     assert p.returncode == 0, p.stderr
     p = cli("evolve", *H_ARGS, *cfg, "--generations", "2", "--workers", "1", "--out", str(b))
@@ -161,6 +264,12 @@ def test_hybrid_is_deterministic_across_workers_and_resume(tmp_path):
     assert p.returncode == 0, p.stderr
     assert history(a) == history(b)
     assert int(history(a)[0]["trainings"]) == 4
+    assert all(float(r["validation_apples"]) >= 0 for r in history(a))
+    p = cli("evolve", *H_ARGS, *cfg, "--generations", "3", "--workers", "0", "--out", str(tmp_path / "c"))
+    assert p.returncode == 0, p.stderr
+    assert history(tmp_path / "c") == history(a)  # training in this process: the same bytes
+    assert json.loads((a / "best.json").read_text())["heldout_mean_apples"] == \
+        json.loads((tmp_path / "c" / "best.json").read_text())["heldout_mean_apples"]
 
 
 @pytest.mark.parametrize("args,msg", [

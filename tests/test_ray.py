@@ -12,7 +12,8 @@ ray = pytest.importorskip("ray")
 from snake_ai.engine import Rules, derive_seeds  # noqa: E402
 from snake_ai.evolution import EvolveConfig  # noqa: E402
 from snake_ai.evolution.fitness import evaluate_local  # noqa: E402
-from snake_ai.evolution.ga import initial_population  # noqa: E402
+from snake_ai.evolution.ga import generation_rng  # noqa: E402
+from snake_ai.evolution.strategies import make_strategy  # noqa: E402
 from snake_ai.evolution.rundir import TIMING_COLUMNS  # noqa: E402
 from snake_ai.evolution.run import evolve, prepare_new  # noqa: E402
 
@@ -40,7 +41,7 @@ def history(run_dir):
 def test_actors_compiled_and_slices_match_local(backend):
     assert backend.n_actors == 2
     assert len({ray.get(a.ping.remote()) for a in backend.actors}) == 2  # two processes
-    genomes, _ = initial_population(CFG)
+    genomes = [p.genome for p in make_strategy(CFG).ask(generation_rng(CFG, 0), 0)]
     seeds = derive_seeds(1, 30)
     local = evaluate_local(genomes, seeds, Rules(max_steps=500))
     remote = backend.evaluate(genomes, seeds, Rules(max_steps=500))
@@ -72,21 +73,29 @@ def test_survives_an_actor_killed_mid_generation(backend, tmp_path):
 
 
 def test_keras_training_on_ray_matches_local(backend):
+    from snake_ai.evolution.run import train_budget
     from snake_ai.evolution.training import LocalTrainer
 
-    cfg = EvolveConfig(population=3, elite=1, random_parents=1, train_games=5, train_rows=3000, train_epochs=1,
+    cfg = EvolveConfig(population=5, elite=1, random_parents=1, train_games=5, train_rows=3000, train_epochs=1,
                        seed=2)
-    _, jobs = initial_population(cfg)
+    jobs = [p.job for p in make_strategy(cfg).ask(generation_rng(cfg, 0), 0)]
     seen_remote, seen_local = [], []
-    remote = backend.trainer.train(jobs, progress=lambda done, total: seen_remote.append((done, total)))
+    backend.trainer.prepare(train_budget(cfg))
+    remote = backend.trainer.train(jobs, 11, progress=lambda done, total: seen_remote.append((done, total)))
+    assert len(backend.trainer.actors) == 2  # the generation was split over two training actors
     local = LocalTrainer(workers=1)
     try:
-        here = local.train(jobs, progress=lambda done, total: seen_local.append((done, total)))
+        local.prepare(train_budget(cfg))
+        here = local.train(jobs, 11, progress=lambda done, total: seen_local.append((done, total)))
     finally:
         local.close()
     for a, b in zip(remote, here):
         assert a.tobytes() == b.tobytes()
-    assert seen_remote == seen_local == [(k, len(jobs)) for k in range(len(jobs) + 1)]  # 0/n, then each finished
+    # progress: 0/n first, then as each actor's (worker's) group of branches finishes, up to n/n
+    n = len(jobs)
+    assert seen_local == [(0, n), (n, n)]
+    assert seen_remote[0] == (0, n) and seen_remote[-1] == (n, n) and len(seen_remote) == 3
+    assert [d for d, _ in seen_remote] == sorted(d for d, _ in seen_remote)
 
 
 def test_cli_ray_backend_equals_local(tmp_path):

@@ -3,8 +3,10 @@
 * Evaluation: long-lived ``Evaluator`` actors compile the engine once, in their constructor, and
   each plays a contiguous slice of the population per generation: one call per actor per
   generation. Only numbers cross the wire (flat weights, layer specs, game seeds, results).
-* Training: Keras jobs run as Ray tasks whose worker processes are recycled (``max_calls``);
-  TensorFlow is never imported by the evaluation actors.
+* Training: a generation's Keras jobs are split into balanced groups, one per training actor;
+  each actor holds the run's teacher pool and trains its group as one TensorFlow program, exactly
+  as a local worker does, so the weights are the same bytes. TensorFlow is never imported by the
+  evaluation actors.
 * Resources: the actors hold no CPU reservation (evaluation and training alternate, and a held
   CPU would starve the training tasks); there is one actor per CPU of the cluster by default.
 * Faults: a slice whose actor dies is played again on a fresh actor and the run goes on; the
@@ -19,7 +21,6 @@ import numpy as np
 
 from ..engine import NetSpec, Network, RolloutResult, Rules
 from ..errors import SnakeAIError
-from ..evolution.training import TrainJob
 
 
 def _ray():
@@ -54,41 +55,86 @@ class _Evaluator:
         return self.pid
 
 
-_WORKER_READY = False
+class _TrainWorker:
+    """Holds one run's teacher pool and TensorFlow; trains a group of jobs as one program."""
 
+    def __init__(self, budget):
+        from ..evolution.training import _init_worker
 
-def _train_in_ray_worker(job: TrainJob) -> np.ndarray:
-    global _WORKER_READY
-    from ..evolution.training import _init_worker, run_job
+        _init_worker(budget, quiet=True)
 
-    if not _WORKER_READY:
-        _init_worker(quiet=True)
-        _WORKER_READY = True
-    return run_job(job)
+    def train(self, jobs, data_seed: int):
+        from ..evolution.training import _train_group
+
+        return _train_group(jobs, data_seed)
 
 
 class RayTrainer:
-    def __init__(self, backend: "RayBackend", recycle: int = 20):
+    """Trains a generation exactly as the local trainer does: the jobs split into one balanced group
+    per training actor, each group one TensorFlow program (same weights, whatever the split).
+    The actors start in ``prepare`` (one per cluster CPU by default) and are replaced after
+    ``recycle`` jobs each, so memory stays flat."""
+
+    def __init__(self, backend: "RayBackend", workers: int | None = None, recycle: int = 200):
         ray = _ray()
-        self._task = ray.remote(num_cpus=1, max_calls=recycle)(_train_in_ray_worker)
+        self.workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.recycle = recycle
+        self._cls = ray.remote(num_cpus=0, max_restarts=0, scheduling_strategy="SPREAD")(_TrainWorker)
+        self.actors = []
+        self.budget = None
+        self._jobs = 0
         self.jobs_run = 0
 
-    def train(self, jobs: list[TrainJob], progress=None) -> list[np.ndarray]:
+    def prepare(self, budget) -> None:
+        if budget != self.budget or not self.actors:
+            self.close()
+            self.budget = budget
+            self.actors = [self._cls.remote(budget) for _ in range(self.workers)]
+            self._jobs = 0
+
+    def train(self, jobs: list, data_seed: int, progress=None) -> list[np.ndarray]:
+        from ..evolution.training import train_split
+
         if not jobs:
             return []
         ray = _ray()
+        if self._jobs >= self.recycle * self.workers:
+            budget, self.budget = self.budget, None
+            self.prepare(budget)
+        self._jobs += len(jobs)
         self.jobs_run += len(jobs)
-        refs = [self._task.options(max_retries=3).remote(j) for j in jobs]
-        if progress is not None:  # (done, total): 0 first, then as tasks finish
-            progress(0, len(refs))
-            pending = refs
+        progress = progress or (lambda done, total: None)
+        progress(0, len(jobs))
+
+        def gather(refs, groups):  # (done, total): 0 first, then as each actor's group finishes
+            pending, done = list(refs), 0
+            sizes = {r: len(g) for r, g in zip(refs, groups)}
             while pending:
-                _, pending = ray.wait(pending, num_returns=1)
-                progress(len(refs) - len(pending), len(refs))
-        return ray.get(refs)
+                ready, pending = ray.wait(pending, num_returns=1)
+                ray.get(ready)  # an actor's death raises here
+                done += sizes[ready[0]]
+                progress(done, len(jobs))
+            return ray.get(refs)
+
+        def submit_all(groups, seed):
+            try:
+                return gather([self.actors[k].train.remote(g, seed) for k, g in enumerate(groups)], groups)
+            except (ray.exceptions.RayActorError, ray.exceptions.ActorDiedError):
+                # an actor died: start fresh ones and train the whole generation again (same result)
+                budget, self.budget = self.budget, None
+                self.prepare(budget)
+                return gather([self.actors[k].train.remote(g, seed) for k, g in enumerate(groups)], groups)
+
+        return train_split(jobs, self.workers, data_seed, submit_all)
 
     def close(self) -> None:
-        pass
+        ray = _ray()
+        for a in self.actors:
+            try:
+                ray.kill(a)
+            except Exception:
+                pass
+        self.actors = []
 
 
 class RayBackend:
@@ -114,7 +160,7 @@ class RayBackend:
         self._cls = ray.remote(num_cpus=0, max_restarts=0, scheduling_strategy="SPREAD")(_Evaluator)
         self.actors = [self._cls.remote() for _ in range(self.n_actors)]
         ray.get([a.ping.remote() for a in self.actors])  # wait until every actor has compiled
-        self.trainer = RayTrainer(self)
+        self.trainer = RayTrainer(self, actors)
         self.restarts = 0
 
     def evaluate(self, genomes, seeds, rules: Rules, on_submitted=None) -> RolloutResult:
@@ -153,6 +199,7 @@ class RayBackend:
 
     def shutdown(self) -> None:
         ray = _ray()
+        self.trainer.close()
         for a in self.actors:
             try:
                 ray.kill(a)

@@ -9,6 +9,7 @@ from ..errors import SnakeAIError
 from ..policy.train import OPTIMIZERS
 
 MODES = ("hybrid", "weights", "architecture")
+FITNESS_NAMES = ("apples", "shaped")
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,28 @@ class EvolveConfig:
     """Probability that a child has one architecture gene mutated (hybrid, architecture)."""
     weight_mutation_rate: float | None = None
     """Fraction of a child's weights perturbed by Gaussian noise (hybrid, weights); None: 0.05 for
-    hybrid (fine-tuning trained weights), 0.5 for weights mode (searching from random)."""
+    hybrid, 0.1 for weights mode."""
     weight_mutation_sigma: float | None = None
-    """Standard deviation of that noise; None: 0.1 for hybrid, 0.3 for weights mode."""
-    games: int = 100
-    """Games per fitness evaluation; every chromosome of a generation plays the same games."""
+    """Standard deviation of that noise at generation 0; None: 0.1 for hybrid (fine-tuning trained
+    weights), 0.5 for weights mode (searching from random weights)."""
+    weight_mutation_decay: float | None = None
+    """Weights mode: the sigma is multiplied by this every generation, down to a tenth of its
+    start; None: 0.99 for weights mode, 1 (constant) otherwise."""
+    crossover_prob: float = 0.3
+    """Weights mode: probability that a child is the uniform crossover of two parents rather than
+    a copy of the fitter one (before its mutation)."""
+    fitness: str | None = None
+    """What selection ranks: apples (mean apples per game) or shaped (apples plus up to half an
+    apple for heading towards it); None: shaped for weights mode, apples otherwise."""
+    games: int | None = None
+    """Games per fitness evaluation; every chromosome of a generation plays the same games, new
+    ones every generation (kept parents are re-evaluated on them); None: 300, or 100 for weights
+    mode (cheap generations, many of them)."""
+    validation_games: int = 500
+    """Validation games, disjoint from the fitness and held-out games: each generation's top
+    chromosomes play them, and the run's best is the one with the most validation apples."""
+    validation_top: int = 3
+    """Chromosomes of each generation (the best by fitness) that play the validation games."""
     max_steps: int = 2000
     """Steps after which a game is truncated."""
     board: int = 50
@@ -78,9 +96,9 @@ class EvolveConfig:
     """The hidden activation of weights mode."""
     train_games: int = 300
     """Teacher games whose decisions form the Keras training pool (hybrid, architecture)."""
-    train_rows: int = 300_000
-    """Rows subsampled from the pool for one brief training."""
-    train_epochs: int = 2
+    train_rows: int = 100_000
+    """Rows drawn from the pool for a generation's brief trainings (every branch sees the same batches)."""
+    train_epochs: int = 1
     """Epochs of one brief training."""
     train_batch_size: int = 1024
     """Batch size of one brief training."""
@@ -92,9 +110,15 @@ class EvolveConfig:
     def __post_init__(self) -> None:
         # resolve the mode-dependent defaults, so the dumped config holds the values used
         if self.weight_mutation_rate is None:
-            object.__setattr__(self, "weight_mutation_rate", 0.5 if self.mode == "weights" else 0.05)
+            object.__setattr__(self, "weight_mutation_rate", 0.1 if self.mode == "weights" else 0.05)
         if self.weight_mutation_sigma is None:
-            object.__setattr__(self, "weight_mutation_sigma", 0.3 if self.mode == "weights" else 0.1)
+            object.__setattr__(self, "weight_mutation_sigma", 0.5 if self.mode == "weights" else 0.1)
+        if self.weight_mutation_decay is None:
+            object.__setattr__(self, "weight_mutation_decay", 0.99 if self.mode == "weights" else 1.0)
+        if self.games is None:
+            object.__setattr__(self, "games", 100 if self.mode == "weights" else 300)
+        if self.fitness is None:
+            object.__setattr__(self, "fitness", "shaped" if self.mode == "weights" else "apples")
 
     def validate(self) -> "EvolveConfig":
         if self.mode not in MODES:
@@ -111,13 +135,17 @@ class EvolveConfig:
         if self.elite + self.random_parents >= self.population:
             raise SnakeAIError(f"no room for children: population {self.population} must exceed parents "
                                f"({self.elite} + {self.random_parents})")
-        for name in ("mutation_prob", "weight_mutation_rate"):
+        for name in ("mutation_prob", "weight_mutation_rate", "crossover_prob"):
             v = getattr(self, name)
             if not 0 <= v <= 1:
                 raise SnakeAIError(f"{name} must be in [0, 1], got {v}")
         if self.weight_mutation_sigma < 0:
             raise SnakeAIError("weight_mutation_sigma must be >= 0")
-        for name in ("games", "max_steps", "heldout_games", "train_games", "train_rows", "train_epochs", "train_batch_size"):
+        if not 0 < self.weight_mutation_decay <= 1:
+            raise SnakeAIError(f"weight_mutation_decay must be in (0, 1], got {self.weight_mutation_decay}")
+        if self.fitness not in FITNESS_NAMES:
+            raise SnakeAIError(f"unknown fitness {self.fitness!r}; choose from {', '.join(FITNESS_NAMES)}")
+        for name in ("games", "max_steps", "heldout_games", "validation_games", "validation_top", "train_games", "train_rows", "train_epochs", "train_batch_size"):
             if getattr(self, name) < 1:
                 raise SnakeAIError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.train_lr_scale <= 0:

@@ -1,4 +1,4 @@
-"""Fitness of a population: every genome plays the same games of its generation in the engine."""
+"""Fitness: the games a generation plays and the shaping that turns results into fitness."""
 
 from __future__ import annotations
 
@@ -12,8 +12,20 @@ from .genome import Genome
 
 
 def generation_seeds(cfg: EvolveConfig, generation: int) -> np.ndarray:
-    """The K games of a generation: the same for every genome, new every generation."""
+    """The games of a generation: the same for every genome, new every generation."""
     return derive_seeds(cfg.seed, cfg.games, start=generation * cfg.games)
+
+
+def validation_seeds(cfg: EvolveConfig) -> np.ndarray:
+    from .ga import VALIDATION_START
+
+    return derive_seeds(cfg.seed, cfg.validation_games, start=VALIDATION_START)
+
+
+def heldout_seeds(cfg: EvolveConfig) -> np.ndarray:
+    from .ga import HELDOUT_START
+
+    return derive_seeds(cfg.seed, cfg.heldout_games, start=HELDOUT_START)
 
 
 @dataclass(frozen=True)
@@ -22,20 +34,24 @@ class Scores:
     apples: np.ndarray  # float64 (P,): mean apples per game
 
 
-def shaped(apples, steps, approach) -> np.ndarray:
-    """Weights-mode fitness: apples, plus tie-breakers that give random networks a gradient:
-    up to 0.5 for heading towards the apple (the closer-minus-farther rate) and up to 0.25 for
-    surviving the first 200 steps."""
-    steps = np.maximum(steps, 1)
-    per_game = apples + 0.5 * np.clip(approach / steps, -1, 1) + 0.25 * np.minimum(steps, 200) / 200
-    return per_game.mean(axis=1)
-
-
-def score(result, mode: str) -> Scores:
+def apples_fitness(result) -> Scores:
+    """Mean apples per game."""
     apples = result.apples.mean(axis=1).astype(np.float64)
-    if mode == "weights":
-        return Scores(shaped(result.apples, result.steps, result.approach), apples)
     return Scores(apples, apples)
+
+
+def shaped_fitness(result) -> Scores:
+    """Apples, plus up to half an apple for heading towards it: 0.5 x clip(approach / 50, -1, 1)
+    per game, where approach counts steps that brought the head closer minus those that took it
+    farther. A random network that turns towards the apple before dying scores above one that
+    does not; circling (approach about 0) and running away earn nothing, and no reward depends
+    on survival alone, so looping until the step limit is never worth it."""
+    apples = result.apples.mean(axis=1).astype(np.float64)
+    per_game = result.apples + 0.5 * np.clip(result.approach / 50.0, -1.0, 1.0)
+    return Scores(per_game.mean(axis=1), apples)
+
+
+FITNESS = {"apples": apples_fitness, "shaped": shaped_fitness}
 
 
 def evaluate_local(genomes: list[Genome], seeds: np.ndarray, rules: Rules):

@@ -1,5 +1,6 @@
-"""An evolution run, readable top to bottom: initial population, then per generation train the
-genomes that need it, evaluate everyone on the generation's games, checkpoint, breed."""
+"""An evolution run, readable top to bottom: per generation ask the strategy for chromosomes, train
+the ones that need it (one program), evaluate everyone on the generation's games, tell the
+strategy, validate the top ones on games of their own, report (checkpoint, history, plots)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine import Rules, derive_seeds, play_teacher
+from ..engine import Rules, play_teacher
 from ..errors import SnakeAIError
 from . import rundir
+from .batch_training import TrainBudget
 from .config import EvolveConfig
-from .fitness import evaluate_local, generation_seeds, score
-from .ga import HELDOUT_START, breed, initial_population
+from .fitness import FITNESS, evaluate_local, generation_seeds, heldout_seeds, validation_seeds
+from .ga import POOL_START, data_seed, generation_rng
 from .reporters import CheckpointReporter, PlotReporter
+from .strategies import make_strategy
+
+HALL_OF_FAME = 5  # the best chromosomes by validation apples, over the whole run
 
 
 def default_run_dir(cfg: EvolveConfig, root: Path = Path("runs")) -> Path:
@@ -37,6 +42,17 @@ class Run:
         self.history: list[dict] = []
         self.start_generation = 0
         self.elapsed = 0.0
+        self.hall_of_fame: list[dict] = []  # best first: {genome, validation_apples, fitness, generation}
+
+    def remember(self, genome, validation_apples: float, fitness: float, generation: int) -> None:
+        """Enter a validated chromosome in the hall of fame (the most validation apples first;
+        ties: the earlier)."""
+        entry = {"genome": genome, "validation_apples": validation_apples, "fitness": fitness,
+                 "generation": generation}
+        # a generation redone after a crash replaces its own entry, so remembering is idempotent
+        hof = [e for e in self.hall_of_fame if e["generation"] != generation] + [entry]
+        hof.sort(key=lambda e: (-e["validation_apples"], e["generation"]))
+        self.hall_of_fame = hof[:HALL_OF_FAME]
 
 
 def prepare_new(cfg: EvolveConfig, out: Path | None, force: bool) -> Run:
@@ -47,7 +63,7 @@ def prepare_new(cfg: EvolveConfig, out: Path | None, force: bool) -> Run:
             raise SnakeAIError(f"{directory} already holds files; pass --force to start over there, or --resume it")
         if not (directory / "config.toml").exists() and not (directory / "checkpoint.npz").exists():
             raise SnakeAIError(f"{directory} is not a run directory; refusing to overwrite it even with --force")
-        for name in ("checkpoint.npz", "history.csv", "best.keras", "best.npz", "best.json", "fitness.png",
+        for name in ("checkpoint.npz", "hall_of_fame.npz", "history.csv", "best.keras", "best.npz", "best.json", "fitness.png",
                      "architectures.png", "summary.json"):
             (directory / name).unlink(missing_ok=True)
     directory.mkdir(parents=True, exist_ok=True)
@@ -63,6 +79,7 @@ def prepare_resume(directory: Path, generations: int | None = None) -> Run:
         raise SnakeAIError(f"{directory}: no config.toml; not a snake-ai run directory")
     cfg = rundir.read_config(directory / "config.toml")
     gen, genomes, fitness, apples, history, saved_cfg, elapsed = rundir.read_checkpoint(directory)
+    hall_of_fame = rundir.read_hall_of_fame(directory)
     if EvolveConfig.from_dict(saved_cfg) != cfg:
         raise SnakeAIError(f"{directory}: config.toml differs from the checkpoint's config; the run was edited")
     if generations is not None:
@@ -74,14 +91,34 @@ def prepare_resume(directory: Path, generations: int | None = None) -> Run:
     run.genomes, run.fitness, run.apples, run.history = genomes, fitness, apples, history[: gen + 1]
     run.start_generation = gen + 1
     run.elapsed = elapsed
+    run.hall_of_fame = hall_of_fame
     return run
+
+
+def train_budget(cfg: EvolveConfig) -> TrainBudget:
+    """What every brief Keras training of the run shares (given to the trainer once)."""
+    return TrainBudget(cfg.train_rows, cfg.train_epochs, cfg.train_batch_size, cfg.train_lr_scale, cfg.train_games,
+                       cfg.seed, POOL_START, cfg.board, cfg.max_steps)
+
+
+def train_proposals(trainer, proposals, seed: int, progress=None) -> list:
+    """The generation's genomes, with the ones that needed training trained (in one call);
+    ``progress(done, total)`` follows the trainings."""
+    genomes = [p.genome for p in proposals]
+    todo = [i for i, p in enumerate(proposals) if p.job is not None]
+    if todo:
+        for i, w in zip(todo, trainer.train([proposals[i].job for i in todo], seed, progress=progress)):
+            genomes[i] = genomes[i].with_weights(w)
+    return genomes, len(todo)
 
 
 def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     """Run the remaining generations, then measure the best on held-out games; returns a summary.
 
-    ``trainer.train(jobs) -> weights`` and ``evaluator(genomes, seeds, rules) -> RolloutResult``
-    are pluggable (local processes by default; the Ray backend provides its own).
+    Per generation: ask the strategy, train what needs training, evaluate on the generation's
+    games, tell the strategy, validate the top chromosomes, report. ``trainer.prepare(budget)``
+    then ``trainer.train(jobs, data_seed) -> weights``, and ``evaluator(genomes, seeds, rules) ->
+    RolloutResult`` are pluggable (local processes by default; the Ray backend provides its own).
     """
     from .training import LocalTrainer
 
@@ -89,32 +126,40 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     own_trainer = trainer is None
     trainer = trainer or LocalTrainer()
     evaluator = evaluator or evaluate_local
+    strategy = make_strategy(cfg)
+    shaping = FITNESS[cfg.fitness]
+    if run.genomes:  # resumed: the strategy continues from the last evaluated generation
+        strategy.tell(run.genomes, run.fitness)
     reporters = [CheckpointReporter(), *reporters, PlotReporter()]
     for r in reporters:
         r.start(run)
     t_run = time.perf_counter() - run.elapsed
+    vseeds = validation_seeds(cfg)
 
     def progress(done, total):  # the trainer reports each finished training to the reporters
         for r in reporters:
             r.training_progress(run, done, total)
 
     try:
+        if cfg.mode != "weights" and run.start_generation < cfg.generations:
+            trainer.prepare(train_budget(cfg))
         for gen in range(run.start_generation, cfg.generations):
             t0 = time.perf_counter()
-            if gen == 0:
-                genomes, jobs = initial_population(cfg)
-            else:
-                genomes, jobs = breed(run.genomes, run.fitness, cfg, gen)
-            todo = [i for i, j in enumerate(jobs) if j is not None]
-            for i, w in zip(todo, trainer.train([jobs[i] for i in todo], progress=progress)):
-                genomes[i] = genomes[i].with_weights(w)
+            proposals = strategy.ask(generation_rng(cfg, gen), gen)
+            genomes, trained = train_proposals(trainer, proposals, data_seed(cfg, gen), progress)
             t1 = time.perf_counter()
-            result = evaluator(genomes, generation_seeds(cfg, gen), run.rules)
-            scores = score(result, cfg.mode)
+            scores = shaping(evaluator(genomes, generation_seeds(cfg, gen), run.rules))
+            strategy.tell(genomes, scores.fitness)
+            order = np.argsort(-scores.fitness, kind="stable")
+            top = [int(i) for i in order[: cfg.validation_top]]
+            val = evaluator([genomes[i] for i in top], vseeds, run.rules).apples.mean(axis=1)
+            k = int(np.argmax(val))  # ties: the fitter
+            run.remember(genomes[top[k]], float(val[k]), float(scores.fitness[top[k]]), gen)
+            rundir.write_hall_of_fame(run.dir, run.hall_of_fame)  # before the checkpoint (see remember)
             t2 = time.perf_counter()
             run.genomes, run.fitness, run.apples = genomes, scores.fitness, scores.apples
             run.elapsed = time.perf_counter() - t_run
-            row = history_row(gen, genomes, scores, len(todo), t1 - t0, t2 - t1, t2 - t0)
+            row = history_row(gen, genomes, scores, float(val[k]), trained, t1 - t0, t2 - t1, t2 - t0)
             run.history.append(row)
             for r in reporters:
                 r.generation(run, row)
@@ -129,7 +174,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     return summary
 
 
-def history_row(gen, genomes, scores, trainings, train_s, eval_s, total_s) -> dict:
+def history_row(gen, genomes, scores, validation_apples, trainings, train_s, eval_s, total_s) -> dict:
     order = np.argsort(-scores.fitness, kind="stable")
     best = genomes[int(order[0])]
     archs = ";".join(f"{'-'.join(map(str, genomes[i].hidden))}/{genomes[i].activation}/{genomes[i].optimizer}"
@@ -141,6 +186,7 @@ def history_row(gen, genomes, scores, trainings, train_s, eval_s, total_s) -> di
         "median_fitness": float(np.median(scores.fitness)),
         "best_apples": float(scores.apples[order[0]]),
         "mean_apples": float(scores.apples.mean()),
+        "validation_apples": float(validation_apples),
         "best_architecture": best.architecture,
         "architectures": archs,
         "trainings": int(trainings),
@@ -151,18 +197,25 @@ def history_row(gen, genomes, scores, trainings, train_s, eval_s, total_s) -> di
 
 
 def finish(run: Run, evaluator) -> dict:
-    """The final best on held-out games, beside the teacher on the same games; best.* files."""
+    """The run's best (the most validation apples of any generation) on held-out games, beside
+    the teacher on the same games; best.* files."""
     cfg = run.cfg
-    b = int(np.argmax(run.fitness))
-    best = run.genomes[b]
-    seeds = derive_seeds(cfg.seed, cfg.heldout_games, start=HELDOUT_START)
+    if run.hall_of_fame:
+        entry = run.hall_of_fame[0]
+        best, fitness, val, gen = entry["genome"], entry["fitness"], entry["validation_apples"], entry["generation"]
+    else:  # a run that evaluated no generation here and kept no hall of fame: its fittest
+        b = int(np.argmax(run.fitness))
+        best, fitness, val, gen = run.genomes[b], float(run.fitness[b]), None, len(run.history) - 1
+    seeds = heldout_seeds(cfg)
     held = evaluator([best], seeds, run.rules)
     teacher = play_teacher(seeds, run.rules)
     info = {
         "run_dir": str(run.dir),
         "generations": len(run.history),
         "mode": cfg.mode,
-        "best_fitness": float(run.fitness[b]),
+        "best_fitness": float(fitness),
+        "best_generation": int(gen),
+        "best_validation_apples": val,
         "best_architecture": best.architecture,
         "heldout_games": cfg.heldout_games,
         "heldout_mean_apples": float(held.apples.mean()),

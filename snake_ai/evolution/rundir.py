@@ -3,6 +3,7 @@
     config.toml        the resolved EvolveConfig (start a new run from it with --config)
     history.csv        one row per generation
     checkpoint.npz     the last evaluated generation: genomes, weights, fitness, history (atomic)
+    hall_of_fame.npz   the run's best chromosomes by validation apples so far (atomic)
     best.keras         the best network as a plain Keras model
     best.npz           the same network in the engine's format (no TensorFlow needed)
     best.json          its genome, fitness and held-out figures
@@ -27,7 +28,7 @@ from .config import EvolveConfig
 from .genome import Genome
 
 HISTORY_COLUMNS = ["generation", "best_fitness", "mean_fitness", "median_fitness", "best_apples",
-                   "mean_apples", "best_architecture", "architectures", "trainings", "train_seconds",
+                   "mean_apples", "validation_apples", "best_architecture", "architectures", "trainings", "train_seconds",
                    "eval_seconds", "seconds"]
 TIMING_COLUMNS = ("train_seconds", "eval_seconds", "seconds")
 
@@ -94,6 +95,37 @@ def read_checkpoint(run: Path):
         raise SnakeAIError(f"{path}: corrupt checkpoint ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
 
 
+def write_hall_of_fame(run: Path, hall_of_fame: list[dict]) -> None:
+    """The hall of fame: entries {genome, validation_apples, fitness, generation}, best first."""
+    meta = {"format": "snake-ai hall of fame", "version": __version__,
+            "entries": [{"genome": e["genome"].to_dict(), **{k: v for k, v in e.items() if k != "genome"}}
+                        for e in hall_of_fame]}
+    arrays = {f"w{i}": e["genome"].weights for i, e in enumerate(hall_of_fame)}
+    with atomic_path(run / "hall_of_fame.npz") as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
+
+
+def read_hall_of_fame(run: Path) -> list[dict]:
+    """The hall of fame written by ``write_hall_of_fame`` ([] when the run has none)."""
+    path = Path(run) / "hall_of_fame.npz"
+    if not path.exists():
+        return []
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            if meta.get("format") != "snake-ai hall of fame":
+                raise ValueError("not a snake-ai hall of fame")
+            out = []
+            for i, e in enumerate(meta["entries"]):
+                g = Genome.from_dict(e["genome"], z[f"w{i}"])
+                g.network()
+                out.append({"genome": g, **{k: v for k, v in e.items() if k != "genome"}})
+        return out
+    except Exception as e:
+        raise SnakeAIError(f"{path}: corrupt hall of fame ({type(e).__name__})") from None
+
+
 def save_best(run: Path, genome: Genome, info: dict, keras_file: bool = True) -> None:
     from ..policy.bridge import network_to_keras, save_engine_network
 
@@ -112,6 +144,8 @@ def load_best(path: Path):
     path = Path(path)
     if (path / "best.npz").exists():
         net = load_engine_network(path / "best.npz")
+    elif (path / "hall_of_fame.npz").exists() and read_hall_of_fame(path):
+        net = read_hall_of_fame(path)[0]["genome"].network()  # a run in progress: its best so far
     elif (path / "checkpoint.npz").exists():
         _, genomes, fitness, *_ = read_checkpoint(path)
         net = genomes[int(np.argmax(fitness))].network()
@@ -131,6 +165,9 @@ def plot_fitness(run: Path, history: list[dict], title: str) -> None:
     ax.plot(gen, [r["best_fitness"] for r in history], "o-", label="best")
     ax.plot(gen, [r["mean_fitness"] for r in history], "s--", label="mean")
     ax.plot(gen, [r["median_fitness"] for r in history], "^:", label="median")
+    val = [(r["generation"], float(r["validation_apples"])) for r in history if r.get("validation_apples") not in (None, "")]
+    if val:
+        ax.plot(*zip(*val), "D-", color="k", label="validation apples of the chosen best")
     ax.set_xlabel("generation")
     ax.set_ylabel("fitness (mean apples per game)")
     ax.set_title(title)

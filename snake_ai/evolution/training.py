@@ -1,150 +1,145 @@
-"""Brief Keras training of genomes, in recycled worker processes.
+"""Brief Keras training of a generation's genomes: one TensorFlow program per worker per generation.
 
-A job carries only numbers (architecture genes, initial weights, seeds, budget) and returns flat
-weights. Each worker builds the teacher's training pool once from its seed; TensorFlow runs on one
-thread per worker and every job reseeds it, so a job's result does not depend on which worker ran
-it or how many there are. Workers are replaced after ``recycle`` jobs, so memory stays flat.
+The trainer gets the run's budget and pool once (``prepare``); each generation it gets only what
+differs per genome (``TrainJob``: genes, starting weights, seed) and the generation's data seed.
+Jobs are split into ``workers`` groups of about equal cost; each worker process imports TensorFlow
+once, builds the teacher's pool once, and trains its group as the branches of one program (see
+``batch_training``). A branch's weights do not depend on which other branches share its program,
+so results do not depend on the worker count (tested). Workers are replaced after ``recycle``
+jobs each, so memory stays flat over long runs.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.net import NetSpec
-from ..policy.train import DEFAULT_LR
+from .batch_training import TrainBudget, TrainJob, batches, init_tensorflow, split_balanced, teacher_pool, train_branches
+
+__all__ = ["LocalTrainer", "TrainBudget", "TrainJob", "GenerationTrainer"]
 
 
-@dataclass(frozen=True)
-class TrainJob:
-    hidden: tuple[int, ...]
-    activation: str
-    optimizer: str
-    init_weights: np.ndarray | None  # float32 flat engine weights to start from, or None (Keras init)
-    seed: int  # seeds the initialisation, the row subsample and the shuffling
-    rows: int
-    epochs: int
-    batch_size: int
-    lr_scale: float
-    pool_games: int  # the teacher games of the training pool ...
-    pool_seed: int  # ... and their seed
-    pool_start: int  # first game index of the pool
-    board: int
-    max_steps: int
+class GenerationTrainer:
+    """Trains groups of jobs in this process; holds the pool of one budget."""
+
+    def __init__(self, budget: TrainBudget):
+        self.budget = budget
+        self.x, self.y = teacher_pool(budget)
+
+    def train(self, jobs: list[TrainJob], data_seed: int) -> list[np.ndarray]:
+        X, Y = batches(self.x, self.y, self.budget, data_seed)
+        out = train_branches(jobs, X, Y, self.budget)
+        gc.collect()
+        return out
 
 
-_POOL: dict = {}
+_WORKER: GenerationTrainer | None = None  # the state of one worker process (set by its initializer)
 
 
-def _pool(job: TrainJob):
-    key = (job.pool_games, job.pool_seed, job.pool_start, job.board, job.max_steps)
-    if key not in _POOL:
-        from ..engine import Rules, derive_seeds, record_teacher
-
-        _POOL.clear()
-        x, y, _ = record_teacher(derive_seeds(job.pool_seed, job.pool_games, job.pool_start),
-                                 Rules.classic(job.board, job.max_steps))
-        _POOL[key] = (x, y)
-    return _POOL[key]
-
-
-def _init_worker(quiet: bool = True) -> None:
+def _init_worker(budget: TrainBudget, quiet: bool = True) -> None:
+    global _WORKER
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if quiet:
-        # TensorFlow's C++ runtime writes noise to fd 2 during fit (tf.data graph warnings); a
-        # worker's errors reach the parent as exceptions, so its stderr goes to /dev/null
+        # TensorFlow's C++ runtime writes noise to fd 2; a worker's errors reach the parent as
+        # exceptions, so its stderr goes to /dev/null
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
         os.close(devnull)
-    from ..policy.tf import keras
-
-    keras()
-    import tensorflow as tf
-
-    tf.config.threading.set_intra_op_parallelism_threads(1)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
+    init_tensorflow()
+    _WORKER = GenerationTrainer(budget)
 
 
-def run_job(job: TrainJob) -> np.ndarray:
-    """Train one genome briefly; returns its flat float32 weights."""
-    from ..policy.bridge import keras_to_network
-    from ..policy.tf import seed_everything
-    from ..policy.train import TrainConfig, build_model, fit
+def _train_group(jobs: list[TrainJob], data_seed: int) -> list[np.ndarray]:
+    return _WORKER.train(jobs, data_seed)
 
-    x, y = _pool(job)
-    rng = np.random.default_rng(job.seed)
-    idx = rng.permutation(x.shape[0])[: job.rows]
-    cfg = TrainConfig(hidden=job.hidden, activation=job.activation, optimizer=job.optimizer,
-                      learning_rate=DEFAULT_LR[job.optimizer] * job.lr_scale, epochs=job.epochs,
-                      batch_size=job.batch_size, validation_split=0.0, seed=job.seed)
-    seed_everything(job.seed)
-    model = build_model(cfg)
-    if job.init_weights is not None:
-        spec = NetSpec.uniform(job.hidden, job.activation)
-        w = np.asarray(job.init_weights, np.float32)
-        for layer, (ks, shape, bs) in zip(model.layers, spec.layer_slices()):
-            layer.set_weights([w[ks].reshape(shape), w[bs]])
-    fit(model, x[idx], y[idx], cfg)
-    weights = keras_to_network(model).weights
-    if not np.all(np.isfinite(weights)):  # a diverged optimizer: start it over from its init
-        weights = np.nan_to_num(weights, nan=0.0, posinf=0.0, neginf=0.0)
-    return weights
+
+def train_split(jobs: list[TrainJob], parts: int, data_seed: int, submit_all) -> list[np.ndarray]:
+    """Split ``jobs`` into ``parts`` balanced groups, train them through ``submit_all`` (which
+    returns one result list per group) and put the weights back in job order."""
+    groups = split_balanced(jobs, parts)
+    results = submit_all([[jobs[i] for i in g] for g in groups], data_seed)
+    out: list = [None] * len(jobs)
+    for g, ws in zip(groups, results):
+        for i, w in zip(g, ws):
+            out[i] = w
+    return out
 
 
 class LocalTrainer:
-    """Runs TrainJobs on ``workers`` processes (0: in this process).
+    """Trains a generation's jobs on ``workers`` processes (0: in this process).
 
-    The pool is replaced once it has run ``recycle`` jobs per worker (between batches, never in
-    the middle of one), so Keras' per-model memory cannot pile up over a long run. (Python 3.11's
-    ``max_tasks_per_child`` can hang the executor, so recycling is done here.)
+    ``prepare(budget)`` once per run, then ``train(jobs, data_seed)`` per generation; ``close()``
+    stops the workers. The processes start (and import TensorFlow) in ``prepare``, in the
+    background, while the run does other work.
     """
 
-    def __init__(self, workers: int | None = None, recycle: int = 40):
-        self.workers = max(0, os.cpu_count() or 1) if workers is None else workers
+    def __init__(self, workers: int | None = None, recycle: int = 200):
+        self.workers = max(1, min(8, os.cpu_count() or 1)) if workers is None else workers
         self.recycle = recycle
+        self.budget: TrainBudget | None = None
         self._pool = None
+        self._local: GenerationTrainer | None = None
         self._pool_jobs = 0
         self.jobs_run = 0
         self.pools_started = 0
 
-    def _executor(self):
-        if self._pool is not None and self._pool_jobs >= self.recycle * self.workers:
+    def prepare(self, budget: TrainBudget) -> None:
+        if budget != self.budget:
             self.close()
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
-                                             initializer=_init_worker)
-            self._pool_jobs = 0
-            self.pools_started += 1
-        return self._pool
+            self.budget = budget
+        if self.workers > 0 and self._pool is None:
+            self._start()
 
-    def train(self, jobs: list[TrainJob], progress=None) -> list[np.ndarray]:
-        """The jobs' weights, in order; ``progress(done, total)`` is called with 0 first, then after
-        each finished job (in the calling process)."""
+    def _start(self) -> None:
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+                                         initializer=_init_worker, initargs=(self.budget,))
+        # start every worker now, in the background (TensorFlow's import and the pool take seconds)
+        for _ in range(self.workers):
+            self._pool.submit(os.getpid)
+        self._pool_jobs = 0
+        self.pools_started += 1
+
+    def train(self, jobs: list[TrainJob], data_seed: int, progress=None) -> list[np.ndarray]:
+        """The jobs' weights, in order; ``progress(done, total)`` is called with 0 first, then as
+        each worker's group of branches finishes (in the calling process)."""
         if not jobs:
             return []
+        if self.budget is None:
+            raise RuntimeError("LocalTrainer.prepare(budget) must come before train()")
         progress = progress or (lambda done, total: None)
         self.jobs_run += len(jobs)
         progress(0, len(jobs))
         if self.workers == 0:
-            _init_worker(quiet=False)
-            out = []
-            for j in jobs:
-                out.append(run_job(j))
-                progress(len(out), len(jobs))
+            if self._local is None:
+                init_tensorflow()
+                self._local = GenerationTrainer(self.budget)
+            out = self._local.train(jobs, data_seed)
+            progress(len(jobs), len(jobs))
             return out
-        pool = self._executor()
+        if self._pool is None or self._pool_jobs >= self.recycle * self.workers:
+            self.close(keep_budget=True)
+            self._start()
         self._pool_jobs += len(jobs)
-        futures = [pool.submit(run_job, j) for j in jobs]
-        for done, f in enumerate(as_completed(futures), 1):
-            f.result()  # a failed job raises here, as soon as it is known
-            progress(done, len(jobs))
-        return [f.result() for f in futures]
+        pool = self._pool
 
-    def close(self) -> None:
+        def submit_all(groups, seed):
+            futures = {pool.submit(_train_group, g, seed): len(g) for g in groups}
+            done = 0
+            for f in as_completed(futures):
+                f.result()  # a failed group raises here, as soon as it is known
+                done += futures[f]
+                progress(done, len(jobs))
+            return [f.result() for f in futures]
+
+        return train_split(jobs, self.workers, data_seed, submit_all)
+
+    def close(self, keep_budget: bool = True) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if not keep_budget:
+            self.budget = None

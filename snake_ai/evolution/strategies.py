@@ -1,0 +1,160 @@
+"""The genetic algorithms as ask/tell strategies (evosax's shape), one per mode.
+
+``ask(rng, generation)`` proposes a generation: a list of ``Proposal``, each a genome and, when its
+weights still need Keras training, the ``TrainJob`` that trains it. ``tell(genomes, fitness)`` gives
+the strategy the evaluated generation (fitness already shaped by the caller). Evaluation, training
+and fitness shaping stay outside; every random choice comes from the generator passed to ``ask``.
+
+Breeding follows the study (SPEC section 3): the top ``elite`` and ``random_parents`` others are
+kept unchanged as parents, and the rest of the population are children of two random parents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .batch_training import TrainJob
+from .config import EvolveConfig
+from .genome import Genome
+from .operators import (crossover_architecture, crossover_weights, init_weights, mutate_architecture,
+                        mutate_weights, random_architecture, transplant)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    genome: Genome  # weights set, unless ``job`` will train them
+    job: TrainJob | None = None  # the Keras training this genome needs, if any
+
+
+def select_parents(fitness: np.ndarray, elite: int, random_parents: int, rng: np.random.Generator) -> list[int]:
+    """The top ``elite`` (ties: lower index first) and ``random_parents`` others at random."""
+    order = np.argsort(-np.asarray(fitness), kind="stable")
+    top = [int(i) for i in order[:elite]]
+    rest = np.array(sorted(int(i) for i in order[elite:]))
+    extra = [int(i) for i in rng.choice(rest, size=random_parents, replace=False)] if random_parents else []
+    return top + extra
+
+
+def pick_pair(parent_fitness: np.ndarray, rng: np.random.Generator) -> tuple[int, int]:
+    """Two different parents at random, the fitter first."""
+    i, j = (int(v) for v in rng.choice(len(parent_fitness), size=2, replace=False))
+    return (j, i) if parent_fitness[j] > parent_fitness[i] else (i, j)
+
+
+def job_for(g: Genome, init, rng: np.random.Generator) -> TrainJob:
+    return TrainJob(g.hidden, g.activation, g.optimizer, init, int(rng.integers(0, 2**63 - 1)))
+
+
+class Strategy:
+    """Holds the last evaluated generation; subclasses say how the next one is made."""
+
+    def __init__(self, cfg: EvolveConfig):
+        self.cfg = cfg
+        self.genomes: list[Genome] = []
+        self.fitness = np.zeros(0)
+
+    def tell(self, genomes: list[Genome], fitness) -> None:
+        self.genomes, self.fitness = list(genomes), np.asarray(fitness, np.float64)
+
+    def ask(self, rng: np.random.Generator, generation: int) -> list[Proposal]:
+        if not self.genomes:
+            return [self.initial(rng) for _ in range(self.cfg.population)]
+        idx = select_parents(self.fitness, self.cfg.elite, self.cfg.random_parents, rng)
+        parents = [self.genomes[i] for i in idx]
+        pf = self.fitness[idx]
+        kept = [Proposal(replace(p, origin="kept")) for p in parents]
+        return kept + [self.child(parents, pf, rng, generation) for _ in range(self.cfg.children)]
+
+    def initial(self, rng) -> Proposal:
+        raise NotImplementedError
+
+    def child(self, parents, pf, rng, generation) -> Proposal:
+        raise NotImplementedError
+
+
+class WeightsStrategy(Strategy):
+    """A fixed architecture from random weights. Elites stay unmutated; a child is a copy of the
+    fitter of two random parents or (with ``crossover_prob``) their uniform crossover, then a
+    Gaussian mutation of ``weight_mutation_rate`` of its genes with a sigma that decays by
+    ``weight_mutation_decay`` per generation down to a tenth of its start."""
+
+    def initial(self, rng):
+        g = Genome(tuple(self.cfg.fixed_hidden), self.cfg.fixed_activation, "none")
+        return Proposal(g.with_weights(init_weights(g.spec, rng), "random"))
+
+    def sigma(self, generation: int) -> float:
+        cfg = self.cfg
+        return float(cfg.weight_mutation_sigma * max(cfg.weight_mutation_decay ** generation, 0.1))
+
+    def child(self, parents, pf, rng, generation):
+        i, j = pick_pair(pf, rng)
+        a, b = parents[i], parents[j]
+        if rng.random() < self.cfg.crossover_prob:
+            w, origin = crossover_weights(a.weights, b.weights, rng), "crossover"
+        else:
+            w, origin = a.weights, "mutated"
+        w = mutate_weights(w, rng, self.cfg.weight_mutation_rate, self.sigma(generation))
+        return Proposal(a.with_weights(w, origin))
+
+
+class ArchitectureStrategy(Strategy):
+    """The study's search: every child's architecture from its parents' genes, trained from scratch."""
+
+    def initial(self, rng):
+        g = replace(random_architecture(rng, self.cfg.space), origin="trained")
+        return Proposal(g, job_for(g, None, rng))
+
+    def child(self, parents, pf, rng, generation):
+        i, j = pick_pair(pf, rng)
+        c = crossover_architecture(parents[i], parents[j], rng)
+        if rng.random() < self.cfg.mutation_prob:
+            c = mutate_architecture(c, rng, self.cfg.space)
+        c = replace(c, origin="trained")
+        return Proposal(c, job_for(c, None, rng))
+
+
+class HybridStrategy(ArchitectureStrategy):
+    """Architectures trained briefly by Keras, then weights evolve.
+
+    A child of two parents of the same architecture crosses their weights (and takes either
+    optimizer); parents of different architectures cross their genes, and the child keeps its
+    parent's weights when its architecture is one of theirs, or what it can of them (transplant)
+    and is retrained. An architecture mutation (``mutation_prob``) that changes the shape also
+    transplants and retrains. Children that need no training get a weight mutation instead.
+    """
+
+    def child(self, parents, pf, rng, generation):
+        cfg = self.cfg
+        i, j = pick_pair(pf, rng)
+        a, b = parents[i], parents[j]
+        retrain = False
+        if a.same_architecture(b):
+            c = replace(a, optimizer=a.optimizer if rng.random() < 0.5 else b.optimizer, origin="crossover")
+            w = crossover_weights(a.weights, b.weights, rng)
+        else:
+            c = crossover_architecture(a, b, rng)
+            if c.same_architecture(a):
+                w = a.weights
+            elif c.same_architecture(b):
+                w = b.weights
+            else:
+                w, retrain = transplant(a.weights, a.spec, c.spec, rng), True
+        if rng.random() < cfg.mutation_prob:
+            m = mutate_architecture(c, rng, cfg.space)
+            if not m.same_architecture(c):
+                w, retrain = transplant(w, c.spec, m.spec, rng), True
+            c = m
+        if retrain:
+            c = replace(c, origin="retrained")
+            return Proposal(c, job_for(c, w, rng))
+        w = mutate_weights(w, rng, cfg.weight_mutation_rate, cfg.weight_mutation_sigma)
+        return Proposal(c.with_weights(w, c.origin))
+
+
+STRATEGIES = {"hybrid": HybridStrategy, "weights": WeightsStrategy, "architecture": ArchitectureStrategy}
+
+
+def make_strategy(cfg: EvolveConfig) -> Strategy:
+    return STRATEGIES[cfg.mode](cfg)
