@@ -15,7 +15,7 @@ from snake_ai.agents import load_agent  # noqa: E402
 from snake_ai.engine import Rules, derive_seeds, play_teacher  # noqa: E402
 from snake_ai.viewer.draw import APPLE_COLOR, HEAD_COLOR  # noqa: E402
 from snake_ai.viewer.episode import load_episode, record_episode, replay_states, save_episode  # noqa: E402
-from snake_ai.viewer.window import Viewer, record, relative_action  # noqa: E402
+from snake_ai.viewer.window import PANEL_W, Viewer, record, relative_action  # noqa: E402
 
 RULES = Rules(max_steps=300)
 
@@ -29,7 +29,7 @@ def test_frame_pixels_are_where_the_engine_says():
     for _ in range(40):
         v.step()
     f = v.frame()
-    assert f.shape == (500, 500 + 250, 3)
+    assert f.shape == (500, 500 + PANEL_W, 3)
     hx, hy = v.state.snake(0)[0]
     ax, ay = v.state.apple[0]
     assert tuple(f[hy * 10 + 5, hx * 10 + 5]) == HEAD_COLOR
@@ -107,7 +107,7 @@ def test_record_gif(tmp_path):
     v = Viewer(load_agent("teacher"), derive_seeds(6, 1), RULES, window=False, cell=4)
     n = record(v, tmp_path / "a.gif", frames=25)
     im = Image.open(tmp_path / "a.gif")
-    assert n == 25 and im.n_frames == 25 and im.size == (200 + 250, 200)
+    assert n == 25 and im.n_frames == 25 and im.size == v.size == (200 + PANEL_W, 470)  # the panel's height
 
 
 def cli(*args):

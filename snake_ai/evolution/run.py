@@ -12,7 +12,7 @@ import numpy as np
 
 from ..engine import Rules, derive_seeds, play_teacher
 from ..errors import SnakeAIError
-from . import rundir
+from . import archive, rundir
 from .config import EvolveConfig
 from .fitness import evaluate_local, generation_seeds, score
 from .ga import HELDOUT_START, breed, initial_population
@@ -89,7 +89,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     own_trainer = trainer is None
     trainer = trainer or LocalTrainer()
     evaluator = evaluator or evaluate_local
-    reporters = [CheckpointReporter(), *reporters, PlotReporter()]
+    reporters = [CheckpointReporter(), archive.ArchiveReporter(), *reporters, PlotReporter()]
     for r in reporters:
         r.start(run)
     t_run = time.perf_counter() - run.elapsed

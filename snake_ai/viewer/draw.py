@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.core import APPLE, HEAD
+from ..engine import TRUNCATED
 
 BACKGROUND = (18, 18, 24)
 GRID = (30, 30, 40)
@@ -22,19 +22,18 @@ def draw_board(state, g: int = 0, cell: int = 10) -> np.ndarray:
     if cell >= 4:
         img[::cell, :] = GRID
         img[:, ::cell] = GRID
-    alive = bool(state.alive[g]) or state.status[g] == 2
+    alive = bool(state.alive[g]) or int(state.status[g]) == int(TRUNCATED)  # truncated games stay green
     body_color = BODY if alive else DEAD_COLOR
     pad = 1 if cell >= 4 else 0
 
-    def fill(c, color):
-        x, y = c % W, c // W
+    def fill(x, y, color):
         img[y * cell + pad:(y + 1) * cell - pad or None, x * cell + pad:(x + 1) * cell - pad or None] = color
 
-    grid = state.grid[g]
-    for c in np.flatnonzero(grid):
-        fill(int(c), body_color)
-    fill(int(state.body[g, state.info[g, HEAD]]), HEAD_COLOR)
-    a = int(state.info[g, APPLE])
-    if a >= 0:
-        fill(a, APPLE_COLOR)
+    cells = state.snake(g)  # head first
+    for x, y in cells[1:]:
+        fill(x, y, body_color)
+    fill(*cells[0], HEAD_COLOR)
+    ax, ay = (int(v) for v in state.apple[g])
+    if ax >= 0:
+        fill(ax, ay, APPLE_COLOR)
     return img
