@@ -112,14 +112,14 @@ class NetworkAgent(Agent):
     @property
     def architecture(self) -> str:
         opt = self.info.get("optimizer")
-        return self.network.spec.describe() + (f" {opt}" if opt else "")
+        return self.network.spec.describe() + (f" {opt}" if opt and opt != "none" else "")
 
     def describe(self) -> str:
         return f"{self.name} ({self.architecture})"
 
     def details(self) -> list[tuple[str, str]]:
         lines = [("network", self.architecture)]
-        for key in ("run", "generation", "fitness", "apples", "held-out apples"):
+        for key in ("run", "generation", "fitness", "mean apples", "held-out apples"):
             if key in self.info:
                 v = self.info[key]
                 lines.append((key, f"{v:.2f}" if isinstance(v, float) else str(v)))

@@ -4,7 +4,7 @@
 
     weights  float32 (total,)  the bests' flat engine weights, one after the other
     offsets  int64 (G + 1,)    entry i's weights are weights[offsets[i]:offsets[i + 1]]
-    meta     str (JSON)        {"format": "snake-ai generations", "version", "entries": [
+    meta     uint8 (UTF-8 JSON) {"format": "snake-ai generations", "version", "entries": [
                                  {"generation", "fitness", "index", "genome", "row"}, ...]}
 
 ``row`` holds the generation's history row without its long ``architectures`` column (best and
@@ -24,6 +24,7 @@ from ..atomic import atomic_path
 from ..errors import SnakeAIError
 from .genome import Genome
 from .reporters import Reporter
+from .rundir import TIMING_COLUMNS
 
 ARCHIVE_NAME = "generations.npz"
 FORMAT = "snake-ai generations"
@@ -59,7 +60,10 @@ def best_index(run) -> int:
 
 
 def _portable_row(row: dict) -> dict:
-    return {k: v for k, v in row.items() if k != "architectures" and isinstance(v, (int, float, str, bool))}
+    """The row's numbers without the long ``architectures`` column and the timings (so the file is
+    the same bytes for the same run, however fast it ran)."""
+    return {k: v for k, v in row.items()
+            if k != "architectures" and k not in TIMING_COLUMNS and isinstance(v, (int, float, str, bool))}
 
 
 def generation_best(run, generation: int, row: dict) -> GenerationBest:
@@ -76,7 +80,7 @@ def write_generations(run_dir: Path, entries: list[GenerationBest]) -> None:
     flat = np.concatenate(weights) if weights else np.zeros(0, np.float32)
     with atomic_path(Path(run_dir) / ARCHIVE_NAME) as tmp:
         with open(tmp, "wb") as f:
-            np.savez(f, weights=flat, offsets=offsets, meta=np.array(json.dumps(meta)))
+            np.savez(f, weights=flat, offsets=offsets, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
 
 
 def read_generations(run_dir: Path) -> list[GenerationBest]:
@@ -86,7 +90,7 @@ def read_generations(run_dir: Path) -> list[GenerationBest]:
         return []
     try:
         with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["meta"]))
+            meta = json.loads(z["meta"].tobytes().decode())
             if meta.get("format") != FORMAT:
                 raise ValueError("not a snake-ai generations file")
             weights, offsets = z["weights"], z["offsets"]

@@ -103,10 +103,10 @@ class RunDir:
         return self.summary is not None
 
     def agent(self, e: GenerationBest) -> NetworkAgent:
-        info = {"optimizer": e.genome.optimizer, "run": self.name, "generation": e.generation, "fitness": e.fitness}
+        info = {"optimizer": e.genome.optimizer, "fitness": e.fitness}
         if isinstance(e.row.get("best_apples"), (int, float)):
-            info["apples"] = float(e.row["best_apples"])
-        return NetworkAgent(e.genome.network(), f"generation {e.generation} best", str(self.path), info)
+            info["mean apples"] = float(e.row["best_apples"])
+        return NetworkAgent(e.genome.network(), f"{self.name}: best of generation {e.generation}", str(self.path), info)
 
     def label(self, g: int) -> str:
         return f"generation {g}" + (f" of 0-{self.total - 1}" if self.total else "")

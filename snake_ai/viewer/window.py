@@ -27,7 +27,7 @@ from .draw import APPLE_COLOR, BACKGROUND, BODY, DEAD_COLOR, GRID, HEAD_COLOR, d
 from .episode import Episode, EpisodeAgent, Game
 
 PANEL_W = 270
-SCOREBOARD_W = 330
+SCOREBOARD_W = 380
 MARGIN = 12
 TEXT = (220, 220, 230)
 DIM = (140, 140, 160)
@@ -147,7 +147,13 @@ class Window(ABC):
             os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
         import pygame
 
+        import numba
+
         self.pg = pygame
+        # one game per agent steps at a time: the engine's kernels run in this thread, not a pool
+        # (waking a pool for each tiny batch costs more than the step, on a busy machine 100 times more)
+        self._threads = numba.get_num_threads()
+        numba.set_num_threads(1)
         pygame.display.init()
         pygame.font.init()
         self.rules = rules
@@ -282,6 +288,9 @@ class Window(ABC):
         return self.finished
 
     def close(self) -> None:
+        import numba
+
+        numba.set_num_threads(self._threads)
         if self.window:
             self.pg.display.quit()
 
@@ -537,22 +546,33 @@ class GridViewer(Window):
         steps = max(int(g.state.steps[0]) for g in self.games)
         y += self.text(("paused - " if self.paused else "") + f"step {steps} / {self.rules.max_steps}", x0, y, TEXT,
                        self.small, width) + 10
-        cols = [("#", 0), ("agent", 18), ("apples", width - 190), ("length", width - 145), ("steps", width - 100),
-                ("", width - 56), ("total", width - 28)]
-        for name, dx in cols:
-            self.text(name, x0 + dx, y, DIM, self.small)
+        # columns: number, name (what is left), then right-aligned figures and the status
+        figs = [("apples", 46), ("length", 46), ("steps", 44), ("", 46), ("total", 40)]
+        edges, right = [], x0 + width
+        for name, w in reversed(figs):
+            edges.append(right)
+            right -= w
+        edges.reverse()
+        name_w = right - (x0 + 18) - 6
+        for (name, w), edge in zip(figs, edges):
+            t = self.small.render(name, True, DIM)
+            self.screen.blit(t, (edge - t.get_width(), y))
+        self.text("#", x0, y, DIM, self.small)
+        self.text("agent", x0 + 18, y, DIM, self.small)
         y += self.small.get_linesize() + 4
         for i, g in enumerate(self.games):
             s = g.state
             status = g.status()
             apples = int(s.apples[0])
             color = HEAD_COLOR if apples == best and best > 0 else TEXT
-            cells = [str(i + 1), ellipsize(self.small, self.agents[i].name, cols[2][1] - cols[1][1] - 6), str(apples),
-                     str(int(s.length[0])), str(int(s.steps[0])), {"playing": "alive", "max steps": "max"}.get(status, status),
-                     str(self.totals[i] + (apples if not g.over else 0))]
-            for (name, dx), val in zip(cols, cells):
-                c = DEAD_COLOR if name == "" and status == "died" else color
-                self.text(val, x0 + dx, y, c, self.small)
+            self.text(str(i + 1), x0, y, color, self.small)
+            self.text(self.agents[i].name, x0 + 18, y, color, self.small, name_w)
+            values = [str(apples), str(int(s.length[0])), str(int(s.steps[0])),
+                      {"playing": "alive", "max steps": "max"}.get(status, status),
+                      str(self.totals[i] + (apples if not g.over else 0))]
+            for (name, w), edge, val in zip(figs, edges, values):
+                t = self.small.render(val, True, DEAD_COLOR if name == "" and status == "died" else color)
+                self.screen.blit(t, (edge - t.get_width(), y))
             y += self.small.get_linesize() + 6
         self.hints(x0, width)
 
@@ -578,16 +598,30 @@ def record(viewer: Window, path, frames: int = 600, stride: int = 1) -> int:
     if suffix == ".gif":
         from PIL import Image
 
-        # one palette for every frame: the viewer's own colours exactly, then the text's shades
+        # one palette for every frame: the viewer's own colours first, kept exact, then the text's
+        # shades; one index left free for optimize=True to mark unchanged pixels transparent
         sample = np.concatenate(shots[:: max(1, len(shots) // 8)], axis=0)
-        shades = Image.fromarray(sample).quantize(colors=256 - len(PALETTE) - 1, method=Image.Quantize.MEDIANCUT)
-        colors = [c for rgb in PALETTE for c in rgb] + shades.getpalette()[: 3 * (256 - len(PALETTE) - 1)]
+        n_shades = 256 - len(PALETTE) - 1
+        shades = Image.fromarray(sample).quantize(colors=n_shades, method=Image.Quantize.MEDIANCUT)
+        colors = [c for rgb in PALETTE for c in rgb] + shades.getpalette()[: 3 * n_shades]
         pal = Image.new("P", (1, 1))
         pal.putpalette(colors + [0] * (768 - len(colors)))
-        images = [Image.fromarray(f).quantize(palette=pal, dither=Image.Dither.NONE) for f in shots]
+
+        keys = [(r << 16) | (g << 8) | b for r, g, b in PALETTE]
+
+        def indexed(f):
+            idx = np.array(Image.fromarray(f).quantize(palette=pal, dither=Image.Dither.NONE))
+            key = (f[..., 0].astype(np.int32) << 16) | (f[..., 1].astype(np.int32) << 8) | f[..., 2]
+            for i, k in enumerate(keys):  # the quantizer's lookup is approximate: pin the exact colours
+                idx[key == k] = i
+            im = Image.fromarray(idx, "P")
+            im.putpalette(pal.getpalette())
+            return im
+
+        images = [indexed(f) for f in shots]
         with atomic_path(path) as tmp:
             images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], loop=0,
-                           duration=max(20, int(1000 / viewer.fps)), optimize=False)
+                           duration=max(20, int(1000 / viewer.fps)), optimize=True)
     else:
         try:
             import imageio.v2 as imageio
