@@ -219,6 +219,8 @@ class Window(ABC):
             self.quit = True
         elif event.type == pg.VIDEORESIZE and self.window:
             self.screen = pg.display.get_surface()
+            if self.screen.get_size() != (event.w, event.h):  # SDL did not resize it for us
+                self.screen = pg.display.set_mode((event.w, event.h), pg.RESIZABLE)
             self.size = self.screen.get_size()
             self.cell = self.cell_for(self.size)
         elif event.type == pg.KEYDOWN:
@@ -453,9 +455,9 @@ class Viewer(Window):
             for name, p in zip(OUTPUT_NAMES, g.outputs):
                 p = float(np.clip(p, 0.0, 1.0))
                 h = self.small.get_linesize()
-                self.text(name, x0, y, TEXT, self.small)
                 pg.draw.rect(self.screen, BAR_BACK, (x0 + label_w, y + 1, bar_w, h - 3))
                 pg.draw.rect(self.screen, BAR, (x0 + label_w, y + 1, int(round(bar_w * p)), h - 3))
+                self.text(name, x0, y, TEXT, self.small)
                 self.text(f"{p:.2f}", x0 + label_w + bar_w + 6, y, TEXT, self.small)
                 y += h + 3
         self.hints(x0, width, "  arrows steer" if getattr(agent, "steer", None) else "")
