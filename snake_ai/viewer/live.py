@@ -239,8 +239,9 @@ def watcher_command(run_dir, run_pid: int | None = None) -> list[str]:
 def start_watcher(run_dir) -> subprocess.Popen:
     """``snake-ai watch RUN_DIR --follow`` in its own process and session (it lowers its own
     priority), so the window neither slows the run nor closes when the run is interrupted."""
+    # no inherited pipes: a pipe reading the run's output (| tee, a test) must not wait for the window
     return subprocess.Popen(watcher_command(run_dir, os.getpid()), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, start_new_session=os.name == "posix")
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=os.name == "posix")
 
 
 def open_run(path) -> RunDir:
