@@ -119,9 +119,16 @@ class Game:
 
 def record_episode(agent: Agent, seed: int, rules: Rules, seed_label: str = "") -> Episode:
     """Play one game with an agent and keep its actions."""
-    game = Game(agent, seed, rules, seed_label)
-    while not game.over:
-        game.advance()
+    import numba
+
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)  # one game: the kernels run in this thread rather than waking a pool per step
+    try:
+        game = Game(agent, seed, rules, seed_label)
+        while not game.over:
+            game.advance()
+    finally:
+        numba.set_num_threads(threads)
     return game.episode
 
 
