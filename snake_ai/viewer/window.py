@@ -187,6 +187,11 @@ class Window(ABC):
     def draw(self) -> None:
         """Draw the current picture onto ``self.screen``."""
 
+    @property
+    @abstractmethod
+    def holding(self) -> bool:
+        """Showing finished games before going on (recordings then take one step per frame)."""
+
     @abstractmethod
     def restart(self) -> None:
         """Start the current game(s) again."""
@@ -329,6 +334,11 @@ class Viewer(Window):
     @property
     def state(self):
         return self.game.state
+
+    @property
+    def holding(self) -> bool:
+        """The game is over and its final board is being shown before the next one."""
+        return self.game is not None and self.game.over and not self.waiting
 
     @property
     def current(self) -> Episode:
@@ -498,6 +508,11 @@ class GridViewer(Window):
         bw, bh = self.rules.width * self.cell, self.rules.height * self.cell
         return (self.GAP + c * (bw + self.GAP), self.GAP + r * (bh + self.HEADER + self.GAP) + self.HEADER, bw, bh)
 
+    @property
+    def holding(self) -> bool:
+        """Every game is over and the final boards are being shown before the next seed."""
+        return all(g.over for g in self.games)
+
     def restart(self) -> None:
         seed = self.seeds[self.game_index]
         self.games = [Game(a, seed, self.rules, f"game {self.game_index + 1} / {len(self.seeds)}") for a in self.agents]
@@ -591,7 +606,7 @@ def record(viewer: Window, path, frames: int = 600, stride: int = 1) -> int:
     shots = []
     while len(shots) < frames and not viewer.quit:
         shots.append(viewer.frame())
-        for _ in range(stride):
+        for _ in range(1 if viewer.holding else stride):  # the final board keeps its second in the recording
             viewer.step()
             if viewer.quit:
                 break
