@@ -3,10 +3,12 @@ several agents side by side, and `evolve --watch` leaving the run untouched. Hea
 
 import csv
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -112,11 +114,13 @@ def test_follow_process_follows_a_run_directory(finished_run, tmp_path):
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "snake_ai.cli.main", "watch", str(live), "--follow", "--hold", "0",
                              "--fps", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
     try:
         for k in range(len(entries)):
             write_generations(live, entries[: k + 1])
-            line = proc.stdout.readline()
-            assert line.startswith(f"generation {k}: best fitness"), (line, proc.stderr.read() if proc.poll() else "")
+            line = lines.get(timeout=300)  # the watcher announces each generation it picks up
+            assert line.startswith(f"generation {k}: best fitness"), line
         assert proc.poll() is None  # the window stays open
     finally:
         proc.kill()
