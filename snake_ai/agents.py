@@ -1,36 +1,129 @@
-"""Agents by name: ``teacher``, ``random``, a ``.keras`` file, an engine ``.npz`` or a run directory."""
+"""Agents as small classes with one entry point, ``act(state, rng)``, and loading them by name.
+
+Every agent decides the move of each running game of a batched engine ``State``::
+
+    decision = agent.act(state, rng)   # Decision(actions int64 (B,), outputs float32 (B, 3) or None)
+
+``rng`` holds one uint64 stream per game (``agent_streams(seeds)``), the same per-game stream the
+engine's fused rollouts give an agent that draws, advanced in place. Calling ``act`` once per step
+on a game therefore plays exactly the game that ``agent.play(seeds, rules)`` (the engine's fused,
+compiled rollout of the same behaviour) plays.
+
+``load_agent`` resolves a command-line argument: ``teacher``, ``random``, a ``.keras`` file, an
+engine ``.npz`` network, or a run directory / exported agent folder (its best network).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .engine import Network, Rules, play_networks, play_random, play_teacher
+from .engine import STRAIGHT, Network, Rules, observe, play_networks, play_random, play_teacher, teacher_actions
+from .engine.core import agent_stream, rng_below
 from .errors import SnakeAIError
 
 
 @dataclass(frozen=True)
-class Agent:
-    """Something that plays games in the engine."""
+class Decision:
+    """An agent's choice in each game of a batch."""
 
-    name: str
-    kind: str  # "teacher", "random" or "network"
-    network: Network | None = None
-    source: str | None = None
+    actions: np.ndarray
+    """int64 (B,): 0 left, 1 straight, 2 right; -1 where the agent has no move (a replay that ran out)."""
+    outputs: np.ndarray | None = None
+    """float32 (B, 3): what the choice came from ([left, straight, right]), None when there is nothing to show."""
 
-    def play(self, seeds, rules: Rules):
-        if self.kind == "teacher":
-            return play_teacher(seeds, rules)
-        if self.kind == "random":
-            return play_random(seeds, rules)
-        return play_networks([self.network], seeds, rules)
+
+def agent_streams(seeds) -> np.ndarray:
+    """uint64 (B,): each game's agent stream, as the engine's fused rollouts derive it."""
+    return np.array([agent_stream(np.uint64(s)) for s in np.atleast_1d(np.asarray(seeds, np.uint64))], np.uint64)
+
+
+class Agent(ABC):
+    """Something that picks moves. Subclasses implement ``act``; the engine agents also have
+    ``play(seeds, rules) -> RolloutResult``, the same behaviour as a fused compiled rollout."""
+
+    name: str = "agent"
+
+    @abstractmethod
+    def act(self, state, rng: np.ndarray) -> Decision:
+        """The move in each game of ``state``; ``rng`` are the games' agent streams (advanced in place)."""
 
     def describe(self) -> str:
-        if self.network is not None:
-            return f"{self.name} ({self.network.spec.describe()})"
         return self.name
+
+    def details(self) -> list[tuple[str, str]]:
+        """(label, value) lines for a viewer's panel: architecture, optimizer, generation, fitness..."""
+        return []
+
+
+@dataclass(frozen=True)
+class TeacherAgent(Agent):
+    """The angle teacher (SPEC section 2). The one place that settles the all-blocked case."""
+
+    name: str = "teacher"
+
+    def act(self, state, rng=None) -> Decision:
+        a = teacher_actions(state)
+        actions = np.where(a < 0, STRAIGHT, a)  # every move is fatal: go straight (the fused kernel does the same)
+        return Decision(actions, np.eye(3, dtype=np.float32)[actions])
+
+    def play(self, seeds, rules: Rules = Rules()):
+        return play_teacher(seeds, rules)
+
+
+@dataclass(frozen=True)
+class RandomAgent(Agent):
+    """Uniform moves, drawn from each game's agent stream."""
+
+    name: str = "random"
+
+    def act(self, state, rng) -> Decision:
+        out = np.empty(state.batch, np.int64)
+        for g in range(state.batch):
+            rng[g], out[g] = rng_below(rng[g], 3)
+        return Decision(out, np.full((state.batch, 3), 1 / 3, np.float32))
+
+    def play(self, seeds, rules: Rules = Rules()):
+        return play_random(seeds, rules)
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkAgent(Agent):
+    """A dense network: the move with the highest output (the first one on a tie, like the engine)."""
+
+    network: Network
+    name: str = "network"
+    source: str | None = None
+    """Where it was loaded from."""
+    info: dict = field(default_factory=dict)
+    """What is known about it, shown in a panel: optimizer, generation, fitness, run..."""
+
+    def act(self, state, rng=None) -> Decision:
+        outputs = self.network.forward(observe(state))
+        return Decision(np.argmax(outputs, axis=1).astype(np.int64), outputs)
+
+    def play(self, seeds, rules: Rules = Rules()):
+        return play_networks([self.network], seeds, rules)
+
+    @property
+    def architecture(self) -> str:
+        opt = self.info.get("optimizer")
+        return self.network.spec.describe() + (f" {opt}" if opt and opt != "none" else "")
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.architecture})"
+
+    def details(self) -> list[tuple[str, str]]:
+        lines = [("network", self.architecture)]
+        for key in ("run", "generation", "fitness", "mean apples", "held-out apples"):
+            if key in self.info:
+                v = self.info[key]
+                lines.append((key, f"{v:.2f}" if isinstance(v, float) else str(v)))
+        return lines
 
 
 def default_agent_path() -> Path:
@@ -39,12 +132,30 @@ def default_agent_path() -> Path:
     return shipped_agent().resolve()
 
 
+def _run_info(path: Path) -> dict:
+    """What a run directory's best.json says about its best (optimizer, fitness), if it has one."""
+    try:
+        d = json.loads((path / "best.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    info = {}
+    if isinstance(d.get("genome"), dict) and d["genome"].get("optimizer"):
+        info["optimizer"] = str(d["genome"]["optimizer"])
+    if isinstance(d.get("best_fitness"), (int, float)):
+        info["fitness"] = float(d["best_fitness"])
+    if isinstance(d.get("heldout_mean_apples"), (int, float)):
+        info["held-out apples"] = float(d["heldout_mean_apples"])
+    return info
+
+
 def load_agent(spec: str | None) -> Agent:
     """Resolve an agent argument; raises SnakeAIError with a one-line reason when it cannot."""
     if spec is None:
         spec = str(default_agent_path())
-    if spec in ("teacher", "random"):
-        return Agent(spec, spec)
+    if spec == "teacher":
+        return TeacherAgent()
+    if spec == "random":
+        return RandomAgent()
     path = Path(spec)
     if not path.exists():
         raise SnakeAIError(f"unknown agent {spec!r}: expected 'teacher', 'random', a .keras file or a run directory")
@@ -54,15 +165,15 @@ def load_agent(spec: str | None) -> Agent:
         network, label = load_best(path)
         if path.resolve() == default_agent_path():
             label = "shipped agent"
-        return Agent(label, "network", network, str(path))
+        return NetworkAgent(network, label, str(path), _run_info(path))
     if path.suffix == ".keras":
         from .policy.bridge import load_keras_network
 
-        return Agent(path.name, "network", load_keras_network(path), str(path))
+        return NetworkAgent(load_keras_network(path), path.name, str(path))
     if path.suffix == ".npz":
         from .policy.bridge import load_engine_network
 
-        return Agent(path.name, "network", load_engine_network(path), str(path))
+        return NetworkAgent(load_engine_network(path), path.name, str(path))
     raise SnakeAIError(f"cannot use {spec!r} as an agent: expected a .keras file, an .npz network or a run directory")
 
 

@@ -7,7 +7,7 @@ import time
 import numba
 import numpy as np
 
-from .agents import Agent, summarize
+from .agents import Agent, TeacherAgent, summarize
 from .engine import Rules, Status, derive_seeds
 
 
@@ -24,7 +24,7 @@ def evaluate_agent(agent: Agent, games: int = 1000, seed: int = 0, rules: Rules 
     out = {"agent": agent.describe(), "games": games, "max_steps": rules.max_steps, "seed": seed,
            "board": rules.width, "start_length": rules.start_length}
     out.update(summarize(apples, steps, rules.start_length))
-    if agent.kind != "teacher":  # the teacher on the same games, for comparison
+    if not isinstance(agent, TeacherAgent):  # the teacher on the same games, for comparison
         from .engine import play_teacher
 
         out["teacher_mean_apples"] = float(play_teacher(seeds, rules).apples.mean())

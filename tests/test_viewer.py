@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
@@ -15,7 +16,7 @@ from snake_ai.agents import load_agent  # noqa: E402
 from snake_ai.engine import Rules, derive_seeds, play_teacher  # noqa: E402
 from snake_ai.viewer.draw import APPLE_COLOR, HEAD_COLOR  # noqa: E402
 from snake_ai.viewer.episode import load_episode, record_episode, replay_states, save_episode  # noqa: E402
-from snake_ai.viewer.window import Viewer, record, relative_action  # noqa: E402
+from snake_ai.viewer.window import PANEL_W, Viewer, record, relative_action  # noqa: E402
 
 RULES = Rules(max_steps=300)
 
@@ -29,7 +30,7 @@ def test_frame_pixels_are_where_the_engine_says():
     for _ in range(40):
         v.step()
     f = v.frame()
-    assert f.shape == (500, 500 + 250, 3)
+    assert f.shape == (500, 500 + PANEL_W, 3)
     hx, hy = v.state.snake(0)[0]
     ax, ay = v.state.apple[0]
     assert tuple(f[hy * 10 + 5, hx * 10 + 5]) == HEAD_COLOR
@@ -107,7 +108,7 @@ def test_record_gif(tmp_path):
     v = Viewer(load_agent("teacher"), derive_seeds(6, 1), RULES, window=False, cell=4)
     n = record(v, tmp_path / "a.gif", frames=25)
     im = Image.open(tmp_path / "a.gif")
-    assert n == 25 and im.n_frames == 25 and im.size == (200 + 250, 200)
+    assert n == 25 and im.n_frames == 25 and im.size == v.size == (200 + PANEL_W, 470)  # the panel's height
 
 
 def cli(*args):
@@ -132,3 +133,38 @@ def test_cli_record_save_replay(tmp_path):
     assert p.returncode == 2 and p.stderr.startswith("error:")
     p = cli("watch", "teacher", "--record", str(tmp_path / "w.gif"), "--frames", "3")
     assert p.returncode == 2 and "--force" in p.stderr
+
+
+def test_panel_labels_clear_their_bars_and_long_names_fit():
+    from snake_ai.agents import NetworkAgent
+    from snake_ai.viewer.window import BAR, BAR_BACK, ellipsize, wrap
+
+    net = load_agent(None).network
+    v = Viewer(NetworkAgent(net, "a-network-with-a-very-long-name-" * 3, info={"optimizer": "nadam"}),
+               derive_seeds(1, 1), RULES, window=False, cell=6)
+    for _ in range(5):
+        v.step()
+    f = v.frame().astype(int)
+    panel = f[:, 50 * 6:]
+    bar = np.all(panel == BAR_BACK, axis=2) | np.all(panel == BAR, axis=2)
+    bright = np.all(panel > 150, axis=2)  # text, not the blue bars
+    rows = np.flatnonzero(bar.any(axis=1))
+    assert len(rows) >= 3
+    for r in rows:
+        cols = np.flatnonzero(bar[r])
+        assert not bright[r, cols.min():cols.max() + 1].any(), f"text over a bar in row {r}"
+    assert not bright[:, -4:].any()  # nothing runs off the right edge
+    font = pygame.font.Font(None, 18)
+    assert all(font.size(line)[0] <= 120 for line in wrap(font, "7-64-64-64-3 relu/selu nadam " * 4 + "x" * 80, 120))
+    assert font.size(ellipsize(font, "y" * 200, 90))[0] <= 90
+
+
+def test_window_is_resizable_and_fits_the_screen():
+    v = Viewer(load_agent("teacher"), derive_seeds(1, 1), RULES, window=True, cell=40)
+    assert v.size[0] <= 1024 and v.size[1] <= 768  # the dummy display's screen: a 40 px cell would not fit
+    v.handle(pygame.event.Event(pygame.VIDEORESIZE, w=520, h=480, size=(520, 480)))
+    assert v.screen.get_size() == (520, 480) and v.cell == 5
+    w, h = v.window_size(v.cell + 1)
+    assert w > 520 or h > 480
+    v.frame()
+    v.close()

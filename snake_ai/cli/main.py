@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -239,6 +239,7 @@ _EVOLVE_CONTROL = {
     "tensorboard": (bool, typer.Option(True, "--tensorboard/--no-tensorboard", help="Write TensorBoard event files in the run directory (view them: tensorboard --logdir runs).")),
     "quiet": (bool, typer.Option(False, "--quiet", "-q", help="Print nothing but errors.")),
     "json_out": (bool, typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr).")),
+    "watch": (bool, typer.Option(False, "--watch", help="Open a window that plays the latest generation's best while the run evolves (its own process, fed from the run directory; closing it leaves the run going).")),
 }
 
 
@@ -283,11 +284,13 @@ def _evolve(kw: dict) -> None:
     from . import options
 
     config, out, resume, force = kw["config"], kw["out"], kw["resume"], kw["force"]
-    backend, json_out, quiet = kw["backend"], kw["json_out"], kw["quiet"]
+    backend, json_out, quiet, watch = kw["backend"], kw["json_out"], kw["quiet"], kw["watch"]
     given = options.overrides(kw)
     generations = given.pop("generations", None)
     if backend not in ("local", "ray"):
         raise SnakeAIError(f"unknown backend {backend!r}: use 'local' or 'ray'")
+    if watch:
+        _need_display("the --watch window", "drop --watch and replay the run later: snake-ai watch RUN --generations")
     if resume is not None:
         if given or config is not None or out is not None or force:
             flags = {o.param: o.flag for o in options.evolve_options()}
@@ -310,6 +313,8 @@ def _evolve(kw: dict) -> None:
     reporters = [console]
     if kw["tensorboard"]:
         reporters.append(TensorBoardReporter())
+    if watch:
+        _start_watcher(run.dir, quiet or json_out)
     trainer = evaluator = None
     cleanup = None
     if backend == "ray":
@@ -387,26 +392,79 @@ def runs(
 
 @app.command()
 def watch(
-    agent: Optional[str] = typer.Argument(None, help="teacher, random, a .keras file, an .npz network or a run directory (default: the shipped agent)"),
+    agents: Optional[List[str]] = typer.Argument(None, help="teacher, random, a .keras file, an .npz network or a run directory (its best); several play side by side on the same games (default: the shipped agent)"),
+    generations: bool = typer.Option(False, "--generations", help="With a run directory: its best of each generation in turn, on the same game (a running run: waits for more)."),
+    every: int = typer.Option(1, min=1, help="With --generations: only every N-th generation (and the last)."),
+    follow: bool = typer.Option(False, "--follow", help="With a run directory: the latest generation's best, switching to each new one while the run evolves."),
+    hold: float = typer.Option(3.0, min=0.0, help="With --follow: seconds a best plays before a newer one takes over."),
+    run_pid: Optional[int] = typer.Option(None, hidden=True, help="With --follow: the evolving process, to tell when it stopped."),
     seed: int = typer.Option(0, min=0, help="Seed of the games."),
     fps: float = typer.Option(15.0, min=1.0, help="Steps per second (+/- change it live)."),
     games: int = typer.Option(5, min=1, help="Games to show, one after the other."),
-    board: int = typer.Option(50, min=3, help="Board size in cells."),
-    max_steps: int = typer.Option(2000, min=1, help="Steps after which a game is truncated."),
-    cell: int = typer.Option(12, min=2, help="Pixels per cell."),
+    board: Optional[int] = typer.Option(None, min=3, help="Board size in cells (default 50, or the run's)."),
+    max_steps: Optional[int] = typer.Option(None, min=1, help="Steps after which a game is truncated (default 2000, or the run's)."),
+    cell: Optional[int] = typer.Option(None, min=1, help="Pixels per cell (default: 12, smaller when the window would not fit the screen; 6 per board in a grid recording)."),
     save_episode: Optional[Path] = typer.Option(None, help="Write the last game shown as an episode JSON."),
     record_to: Optional[Path] = typer.Option(None, "--record", help="Render off-screen to a .gif (or .mp4) instead of opening a window."),
     frames: int = typer.Option(600, min=1, help="At most this many frames with --record."),
     stride: int = typer.Option(1, min=1, help="Game steps per recorded frame with --record."),
     force: bool = typer.Option(False, help="Overwrite existing --record / --save-episode files."),
 ):
-    """Watch an agent play in a pygame window (the engine simulates; pygame only draws)."""
+    """Watch agents play in a pygame window (the engine simulates; pygame only draws).
+
+    One agent plays beside its live inputs and outputs; several play side by side on the same
+    games with a scoreboard; a run directory with --generations replays its progress, with
+    --follow it shows the latest best while the run evolves."""
     from ..agents import load_agent
     from ..engine import Rules, derive_seeds
+    from ..errors import SnakeAIError
 
-    ag = load_agent(agent)
-    _show(ag, derive_seeds(seed, games), Rules.classic(board, max_steps), fps, cell, save_episode, record_to, frames,
-          force, stride=stride)
+    names = list(agents or [None])
+    if generations or follow:
+        from ..viewer.live import RunFollower, RunGenerations, open_run
+
+        flag = "--generations" if generations else "--follow"
+        if generations and follow:
+            raise SnakeAIError("give --generations or --follow, not both")
+        if len(names) != 1 or names[0] is None:
+            raise SnakeAIError(f"{flag} takes one run directory")
+        if save_episode is not None:
+            raise SnakeAIError(f"--save-episode plays one game; it does not go with {flag}")
+        run = open_run(names[0])
+        rules = run.rules(board, max_steps)
+        if follow:
+            if record_to is not None:
+                raise SnakeAIError("--follow needs a window; record a run's progress with --generations --record")
+            if run_pid is not None and hasattr(os, "nice"):
+                os.nice(5)  # started by `evolve --watch`: leave the cores to evolution
+            playlist = RunFollower(run, seed, hold, run_pid)
+        else:
+            if run.from_checkpoint:
+                raise SnakeAIError(f"{names[0]}: the run kept no generations.npz (made by an older snake-ai); "
+                                   f"`snake-ai watch {names[0]}` plays its final best")
+            if record_to is not None and not run.entries:
+                raise SnakeAIError(f"{names[0]}: no generation has finished yet; nothing to record")
+            playlist = RunGenerations(run, seed, every, wait=record_to is None)
+        from ..viewer.window import Viewer
+
+        _show(lambda window: Viewer(None, rules=rules, fps=fps, cell=cell, window=window, playlist=playlist),
+              None, record_to, frames, force, stride)
+        return
+    rules = Rules.classic(board or 50, max_steps or 2000)
+    ags = [load_agent(n) for n in names]
+    seeds = derive_seeds(seed, games)
+    if len(ags) > 1:
+        if save_episode is not None:
+            raise SnakeAIError("--save-episode keeps one agent's game; watch one agent to save it")
+        from ..viewer.window import GridViewer
+
+        _show(lambda window: GridViewer(ags, seeds, rules, fps=fps, cell=cell, window=window),
+              None, record_to, frames, force, stride)
+        return
+    from ..viewer.window import Viewer
+
+    _show(lambda window: Viewer(ags[0], seeds, rules, fps=fps, cell=cell, window=window),
+          save_episode, record_to, frames, force, stride)
 
 
 @app.command()
@@ -415,33 +473,58 @@ def play(
     fps: float = typer.Option(8.0, min=1.0, help="Steps per second."),
     board: int = typer.Option(30, min=3, help="Board size in cells."),
     max_steps: int = typer.Option(2000, min=1, help="Steps after which the game is truncated."),
-    cell: int = typer.Option(18, min=2, help="Pixels per cell."),
+    cell: int = typer.Option(18, min=1, help="Pixels per cell (smaller when the window would not fit the screen)."),
     save_episode: Optional[Path] = typer.Option(None, help="Write your game as an episode JSON."),
     force: bool = typer.Option(False, help="Overwrite an existing --save-episode file."),
 ):
     """Play yourself with the arrow keys, on the same rules and engine."""
     from ..engine import Rules, derive_seeds
+    from ..viewer.window import Viewer
 
-    _show(None, derive_seeds(seed, 1), Rules.classic(board, max_steps), fps, cell, save_episode, None, 0, force)
+    rules = Rules.classic(board, max_steps)
+    _show(lambda window: Viewer(None, derive_seeds(seed, 1), rules, fps=fps, cell=cell, window=window),
+          save_episode, None, 0, force)
 
 
 @app.command()
 def replay(
     episode: Path = typer.Argument(..., help="An episode JSON from --save-episode or --save-best-episode."),
     fps: float = typer.Option(15.0, min=1.0, help="Steps per second."),
-    cell: int = typer.Option(12, min=2, help="Pixels per cell."),
+    cell: Optional[int] = typer.Option(None, min=1, help="Pixels per cell (default 12, smaller when the window would not fit the screen)."),
     record_to: Optional[Path] = typer.Option(None, "--record", help="Render off-screen to a .gif (or .mp4)."),
     frames: int = typer.Option(100000, min=1, help="At most this many frames with --record."),
     force: bool = typer.Option(False, help="Overwrite an existing --record file."),
 ):
     """Replay a saved episode exactly (the engine is deterministic)."""
     from ..viewer.episode import load_episode
+    from ..viewer.window import Viewer
 
     ep = load_episode(episode)
-    _show(None, [ep.seed], ep.rules, fps, cell, None, record_to, frames, force, episode=ep)
+    _show(lambda window: Viewer(None, fps=fps, cell=cell, episode=ep, window=window), None, record_to, frames, force)
 
 
-def _show(agent, seeds, rules, fps, cell, save_episode, record_to, frames, force, episode=None, stride=1):
+def _need_display(what: str = "a window", hint: str = "use --record FILE.gif to render off-screen") -> None:
+    """A one-line error when there is no display to open a window on (Linux without X or Wayland)."""
+    from ..errors import SnakeAIError
+
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and \
+            os.environ.get("SDL_VIDEODRIVER") not in ("dummy", "offscreen") and sys.platform.startswith("linux"):
+        raise SnakeAIError(f"no display to open {what} on; {hint}")
+
+
+def _start_watcher(run_dir, quiet: bool) -> None:
+    """`evolve --watch`: the window in its own process, fed only from the run directory."""
+    from ..viewer.live import start_watcher
+
+    proc = start_watcher(run_dir)
+    from rich.console import Console
+
+    Console(stderr=quiet, highlight=False).print(
+        f"watching in a window (process {proc.pid}); closing it leaves the run going")
+
+
+def _show(make_viewer, save_episode, record_to, frames, force, stride=1):
+    """Open a window (or render a recording off-screen) with ``make_viewer(window: bool)``."""
     from ..atomic import check_writable
     from ..errors import SnakeAIError
 
@@ -450,25 +533,21 @@ def _show(agent, seeds, rules, fps, cell, save_episode, record_to, frames, force
             check_writable(p, force)
     if record_to is not None and record_to.suffix.lower() not in (".gif", ".mp4"):
         raise SnakeAIError(f"{record_to}: recordings are .gif or .mp4")
-    from ..viewer.window import Viewer, record
+    from ..viewer.window import record
 
     if record_to is not None:
-        v = Viewer(agent, seeds, rules, fps=fps, cell=cell, episode=episode, window=False)
+        v = make_viewer(False)
         n = record(v, record_to, frames, stride)
         _console().print(f"wrote {n} frames to {record_to}")
         finished = v.finished
-        current = v.current
     else:
-        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and \
-                os.environ.get("SDL_VIDEODRIVER") not in ("dummy", "offscreen") and sys.platform.startswith("linux"):
-            raise SnakeAIError("no display to open a window on; use --record FILE.gif to render off-screen")
-        v = Viewer(agent, seeds, rules, fps=fps, cell=cell, episode=episode)
+        _need_display()
+        v = make_viewer(True)
         finished = v.run()
-        current = v.current
     if save_episode is not None:
         from ..viewer.episode import save_episode as save
 
-        ep = finished[-1] if finished else current
+        ep = finished[-1] if finished else v.current
         if not finished:
             ep.apples, ep.steps = int(v.state.apples[0]), int(v.state.steps[0])
         save(ep, save_episode, force=force)

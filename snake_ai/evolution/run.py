@@ -13,7 +13,7 @@ import numpy as np
 
 from ..engine import Rules, play_teacher
 from ..errors import SnakeAIError
-from . import rundir
+from . import archive, rundir
 from .batch_training import TrainBudget
 from .config import EvolveConfig
 from .fitness import FITNESS, evaluate_local, generation_seeds, heldout_seeds, validation_seeds
@@ -130,7 +130,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     shaping = FITNESS[cfg.fitness]
     if run.genomes:  # resumed: the strategy continues from the last evaluated generation
         strategy.tell(run.genomes, run.fitness)
-    reporters = [CheckpointReporter(), *reporters, PlotReporter()]
+    reporters = [CheckpointReporter(), archive.ArchiveReporter(), *reporters, PlotReporter()]
     for r in reporters:
         r.start(run)
     t_run = time.perf_counter() - run.elapsed

@@ -1,1 +1,1 @@
-"""Viewing games: frame drawing (numpy), the pygame window and recordings."""
+"""Viewing games: frame drawing (numpy), the pygame window, grids of agents, watching runs live or generation by generation, episodes and recordings."""

@@ -22,20 +22,18 @@ def draw_board(state, g: int = 0, cell: int = 10) -> np.ndarray:
     if cell >= 4:
         img[::cell, :] = GRID
         img[:, ::cell] = GRID
-    alive = bool(state.alive[g]) or state.status[g] == Status.TRUNCATED
+    alive = bool(state.alive[g]) or int(state.status[g]) == int(Status.TRUNCATED)  # truncated games stay green
     body_color = BODY if alive else DEAD_COLOR
     pad = 1 if cell >= 4 else 0
 
-    def fill(c, color):
-        x, y = c % W, c // W
+    def fill(x, y, color):
         img[y * cell + pad:(y + 1) * cell - pad or None, x * cell + pad:(x + 1) * cell - pad or None] = color
 
-    grid = state.grid[g]
-    for c in np.flatnonzero(grid):
-        fill(int(c), body_color)
-    hx, hy = state.head[g]
-    fill(int(hy * W + hx), HEAD_COLOR)
-    ax, ay = state.apple[g]
+    cells = state.snake(g)  # head first
+    for x, y in cells[1:]:
+        fill(x, y, body_color)
+    fill(*cells[0], HEAD_COLOR)
+    ax, ay = (int(v) for v in state.apple[g])
     if ax >= 0:
-        fill(int(ay * W + ax), APPLE_COLOR)
+        fill(ax, ay, APPLE_COLOR)
     return img

@@ -10,8 +10,8 @@ import numpy as np
 
 from .. import __version__
 from ..atomic import check_writable, write_text_atomic
-from ..engine import Rules, reset, step_inplace, teacher_actions
-from ..engine.core import agent_stream, rng_below
+from ..agents import Agent, Decision, agent_streams
+from ..engine import Rules, observe, reset, step_inplace
 from ..errors import SnakeAIError
 
 
@@ -59,35 +59,77 @@ def load_episode(path) -> Episode:
         raise SnakeAIError(f"{path}: not a snake-ai episode ({type(e).__name__})") from None
 
 
-def agent_actions(agent, state, rng_state: np.ndarray | None = None) -> np.ndarray:
-    """The agent's move in each game of ``state`` (teacher, random, network).
+class EpisodeAgent(Agent):
+    """Plays back an episode's actions; no move once they run out."""
 
-    The random agent draws from ``rng_state`` (uint64 per game, advanced in place), the same
-    per-game stream as the engine's fused rollouts (``core.agent_stream``)."""
-    if agent.kind == "teacher":
-        a = teacher_actions(state)
-        return np.where(a < 0, 1, a)
-    if agent.kind == "random":
-        out = np.empty(state.batch, np.int64)
-        for g in range(state.batch):
-            rng_state[g], out[g] = rng_below(rng_state[g], 3)
-        return out
-    from ..engine import observe
+    def __init__(self, episode: Episode):
+        self.episode = episode
+        self.name = f"replay: {episode.agent or 'episode'}"
 
-    return np.argmax(agent.network.forward(observe(state)), axis=1)
+    def act(self, state, rng=None) -> Decision:
+        k = int(state.steps[0])
+        acts = self.episode.actions
+        return Decision(np.array([acts[k] if k < len(acts) else -1], np.int64))
 
 
-def record_episode(agent, seed: int, rules: Rules, seed_label: str = "") -> Episode:
+class Game:
+    """One game of one agent, stepped by the engine, keeping its actions as an Episode.
+
+    ``think`` asks the agent once per state (so an agent that draws consumes its stream exactly as
+    the engine's fused rollout does); ``advance`` plays that move, or ``action`` when given (a
+    person at the keys)."""
+
+    def __init__(self, agent: Agent, seed: int, rules: Rules, label: str = ""):
+        self.agent = agent
+        self.seed = int(seed)
+        self.rules = rules
+        self.label = label
+        self.state = reset(rules, np.array([self.seed], np.uint64))
+        self.rng = agent_streams([self.seed])
+        self.episode = Episode(self.seed, rules, agent=agent.describe(), note=label)
+        self.stopped = False  # the agent had no move left (a replay that ran out)
+        self.think()
+
+    @property
+    def over(self) -> bool:
+        return self.stopped or not bool(self.state.alive[0])
+
+    def think(self) -> None:
+        """The agent's view of the current state: inputs, outputs and the move it will make."""
+        self.inputs = observe(self.state)[0]
+        self.decision = self.agent.act(self.state, self.rng) if self.state.alive[0] else None
+        self.outputs = None if self.decision is None or self.decision.outputs is None else self.decision.outputs[0]
+
+    def advance(self, action: int | None = None) -> None:
+        if self.over:
+            return
+        a = int(self.decision.actions[0]) if action is None else int(action)
+        if a < 0:
+            self.stopped = True
+        else:
+            self.episode.actions.append(a)
+            step_inplace(self.state, [a])
+        if self.over:
+            self.episode.apples, self.episode.steps = int(self.state.apples[0]), int(self.state.steps[0])
+        self.think()
+
+    def status(self) -> str:
+        return "playing" if self.state.alive[0] and not self.stopped else {0: "stopped", 1: "died", 2: "max steps"}[int(self.state.status[0])]
+
+
+def record_episode(agent: Agent, seed: int, rules: Rules, seed_label: str = "") -> Episode:
     """Play one game with an agent and keep its actions."""
-    state = reset(rules, np.array([seed], np.uint64))
-    rs = np.array([agent_stream(np.uint64(seed))], np.uint64)
-    ep = Episode(int(seed), rules, agent=agent.describe(), note=seed_label)
-    while state.alive[0]:
-        a = int(agent_actions(agent, state, rs)[0])
-        ep.actions.append(a)
-        step_inplace(state, [a])
-    ep.apples, ep.steps = int(state.apples[0]), int(state.steps[0])
-    return ep
+    import numba
+
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)  # one game: the kernels run in this thread rather than waking a pool per step
+    try:
+        game = Game(agent, seed, rules, seed_label)
+        while not game.over:
+            game.advance()
+    finally:
+        numba.set_num_threads(threads)
+    return game.episode
 
 
 def replay_states(ep: Episode):
