@@ -14,6 +14,8 @@ from typing import Optional
 
 import typer
 
+from ..interrupt import Interrupted
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 app = typer.Typer(
@@ -25,6 +27,30 @@ app = typer.Typer(
 
 STUDY_MEAN_LENGTH = 23.091
 STUDY_MAX_LENGTH = 61
+
+
+def _resume_hint(run_dir: Path, backend: str, ray_address: str | None, workers: int | None) -> str:
+    """The line printed when a run is interrupted: what was kept and how to go on."""
+    import shlex
+
+    extra = "".join([f" --backend {backend}" if backend != "local" else "",
+                     f" --ray-address {shlex.quote(ray_address)}" if ray_address else "",
+                     f" --workers {workers}" if workers is not None else ""])
+    if not (run_dir / "checkpoint.npz").exists():
+        d = shlex.quote(str(run_dir))
+        return (f"interrupted before generation 0 finished; start it again with: snake-ai evolve --config "
+                f"{shlex.quote(str(run_dir / 'config.toml'))} --out {d} --force{extra}")
+    try:
+        import json as _json
+
+        import numpy as np
+
+        with np.load(run_dir / "checkpoint.npz", allow_pickle=False) as z:
+            gen = _json.loads(str(z["meta"]))["generation"]
+        done = f"after generation {gen}"
+    except Exception:
+        done = "after the last checkpoint"
+    return f"interrupted {done}; continue with: snake-ai evolve --resume {shlex.quote(str(run_dir))}{extra}"
 
 
 def _version(value: bool) -> None:
@@ -105,8 +131,12 @@ def generate(
 
     spec = DatasetSpec(games=games, steps=steps, seed=seed, board=board)
     t0 = time.perf_counter()
-    with _progress("generating") as update:
-        res = gen(out, spec, force=force, progress=update)
+    existed = out.exists()
+    try:
+        with _progress("generating") as update:
+            res = gen(out, spec, force=force, progress=update)
+    except Interrupted as e:  # the partial file is deleted by atomic_path; an existing one stays
+        raise e.with_message(f"interrupted; {out} was {'left as it was' if existed else 'not written'}") from None
     seconds = time.perf_counter() - t0
     summary = {"path": res["path"], "rows": res["rows"], "games": games, "seconds": seconds,
                "rows_per_second": res["rows"] / seconds if seconds > 0 else float("inf")}
@@ -182,9 +212,13 @@ def train(
         con.print(f"training {'-'.join(map(str, (7, *cfg.hidden, 3)))} ({', '.join(cfg.activations)}) on "
                   f"{x.shape[0]:,} rows, {cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.optimizer} "
                   f"lr {cfg.lr}, {cfg.loss} [{cfg.preset} recipe]")
-    res = run_train(x, y, meta, cfg)
-    res.data = source
-    paths = save_trained(res, out, force=force)
+    existed = out.exists()
+    try:
+        res = run_train(x, y, meta, cfg)
+        res.data = source
+        paths = save_trained(res, out, force=force)
+    except Interrupted as e:  # files are renamed into place only when complete
+        raise e.with_message(f"interrupted; {out} was {'left as it was' if existed else 'not written'}") from None
     summary = {"path": str(out), "accuracy": res.accuracy, "val_accuracy": res.val_accuracy,
                "epochs": cfg.epochs, "seconds": res.seconds, "rows": int(x.shape[0]),
                "history": paths["history"], "plot": paths["plot"], "preset": cfg.preset}
@@ -262,8 +296,13 @@ def evolve(
         from ..evolution.training import LocalTrainer
 
         trainer = LocalTrainer(workers)
+    console = ConsoleReporter(quiet=quiet)
     try:
-        summary = run_evolve(run, trainer=trainer, evaluator=evaluator, reporters=[ConsoleReporter(quiet=quiet)])
+        summary = run_evolve(run, trainer=trainer, evaluator=evaluator, reporters=[console])
+    except Interrupted as e:
+        if getattr(console, "progress", None) is not None:
+            console.progress.stop()
+        raise e.with_message(_resume_hint(run.dir, backend, ray_address, workers)) from None
     finally:
         if hasattr(trainer, "close"):
             trainer.close()
@@ -417,11 +456,19 @@ def _print_report(con, r: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from .. import interrupt
     from ..errors import SnakeAIError
 
+    interrupt.install()  # SIGINT / SIGTERM raise Interrupted; a second one exits at once
     try:
         rc = app(args=argv, standalone_mode=False)
+        if interrupt.requested() is not None:  # a command that stopped at its own safe point (the viewer)
+            raise Interrupted(interrupt.requested())
         sys.exit(rc if isinstance(rc, int) else 0)
+    except Interrupted as e:
+        interrupt.kill_descendants()  # a backstop: the commands stop their own workers first
+        print(e.message or "interrupted", file=sys.stderr)
+        sys.exit(e.exit_code)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.Abort:

@@ -12,6 +12,8 @@ import numpy as np
 
 from ..engine import Rules, derive_seeds, play_teacher
 from ..errors import SnakeAIError
+from ..interrupt import deferred
+from ..lock import LOCK_NAME, acquire as lock_run
 from . import rundir
 from .config import EvolveConfig
 from .fitness import evaluate_local, generation_seeds, score
@@ -37,22 +39,33 @@ class Run:
         self.history: list[dict] = []
         self.start_generation = 0
         self.elapsed = 0.0
+        self.lock = None  # the RunLock held while this process writes the directory (lock.py)
+
+    def close(self) -> None:
+        """Release the run directory's lock (evolve() does it when it returns)."""
+        if self.lock is not None:
+            self.lock.release()
 
 
 def prepare_new(cfg: EvolveConfig, out: Path | None, force: bool) -> Run:
     cfg.validate()
     directory = Path(out) if out is not None else default_run_dir(cfg)
-    if directory.exists() and any(directory.iterdir()):
+    lock = None
+    if directory.exists() and any(p.name != LOCK_NAME for p in directory.iterdir()):
         if not force:
             raise SnakeAIError(f"{directory} already holds files; pass --force to start over there, or --resume it")
         if not (directory / "config.toml").exists() and not (directory / "checkpoint.npz").exists():
             raise SnakeAIError(f"{directory} is not a run directory; refusing to overwrite it even with --force")
+        lock = lock_run(directory)  # before anything is deleted: a running run is never touched
         for name in ("checkpoint.npz", "history.csv", "best.keras", "best.npz", "best.json", "fitness.png",
                      "architectures.png", "summary.json"):
             (directory / name).unlink(missing_ok=True)
     directory.mkdir(parents=True, exist_ok=True)
+    lock = lock or lock_run(directory)
     rundir.write_config(directory, cfg)
-    return Run(cfg, directory)
+    run = Run(cfg, directory)
+    run.lock = lock
+    return run
 
 
 def prepare_resume(directory: Path, generations: int | None = None) -> Run:
@@ -61,6 +74,7 @@ def prepare_resume(directory: Path, generations: int | None = None) -> Run:
         raise SnakeAIError(f"{directory}: no such run directory")
     if not (directory / "config.toml").exists():
         raise SnakeAIError(f"{directory}: no config.toml; not a snake-ai run directory")
+    lock = lock_run(directory)
     cfg = rundir.read_config(directory / "config.toml")
     gen, genomes, fitness, apples, history, saved_cfg, elapsed = rundir.read_checkpoint(directory)
     if EvolveConfig.from_dict(saved_cfg) != cfg:
@@ -71,6 +85,7 @@ def prepare_resume(directory: Path, generations: int | None = None) -> Run:
         cfg = cfg.with_(generations=generations).validate()
         rundir.write_config(directory, cfg)
     run = Run(cfg, directory)
+    run.lock = lock
     run.genomes, run.fitness, run.apples, run.history = genomes, fitness, apples, history[: gen + 1]
     run.start_generation = gen + 1
     run.elapsed = elapsed
@@ -111,8 +126,9 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
             run.elapsed = time.perf_counter() - t_run
             row = history_row(gen, genomes, scores, len(todo), t1 - t0, t2 - t1, t2 - t0)
             run.history.append(row)
-            for r in reporters:
-                r.generation(run, row)
+            with deferred():  # a Ctrl-C waits until the checkpoint and history are written
+                for r in reporters:
+                    r.generation(run, row)
     finally:
         if own_trainer:
             trainer.close()
@@ -121,6 +137,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     rundir.write_text_atomic(run.dir / "summary.json", json.dumps(summary, indent=1))
     for r in reporters:
         r.end(run, summary)
+    run.close()
     return summary
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -50,6 +51,13 @@ def _pool(job: TrainJob):
                                  Rules.classic(job.board, job.max_steps))
         _POOL[key] = (x, y)
     return _POOL[key]
+
+
+def _init_local_worker(main_thread: bool) -> None:
+    from ..interrupt import as_child
+
+    as_child(pdeathsig=main_thread)  # Ctrl-C is the parent's to handle; die with the parent
+    _init_worker()
 
 
 def _init_worker(quiet: bool = True) -> None:
@@ -116,7 +124,8 @@ class LocalTrainer:
             self.close()
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
-                                             initializer=_init_worker)
+                                             initializer=_init_local_worker,
+                                             initargs=(threading.current_thread() is threading.main_thread(),))
             self._pool_jobs = 0
             self.pools_started += 1
         return self._pool
@@ -134,5 +143,7 @@ class LocalTrainer:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            from ..interrupt import close_pool
+
+            close_pool(self._pool)  # after a Ctrl-C: terminates the workers, abandoning their jobs
             self._pool = None

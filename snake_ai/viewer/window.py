@@ -215,14 +215,17 @@ class Viewer:
         return self.pg.surfarray.array3d(self.screen).swapaxes(0, 1).copy()
 
     def run(self) -> list[Episode]:
+        from ..interrupt import deferred, requested
+
         clock = self.pg.time.Clock()
         try:
-            while not self.quit:
-                self.pump()
-                if not self.paused and not self.quit:
-                    self.step()
-                self.draw()
-                clock.tick(self.fps)
+            with deferred(raise_at_end=False):  # Ctrl-C / SIGTERM quit like q (the CLI then exits 130 / 143)
+                while not self.quit and requested() is None:
+                    self.pump()
+                    if not self.paused and not self.quit:
+                        self.step()
+                    self.draw()
+                    clock.tick(self.fps)
         finally:
             self.close()
         return self.finished
