@@ -100,6 +100,40 @@ def install() -> None:
         signal.signal(s, _handler)
 
 
+def reclaim() -> None:
+    """Put the handlers back after a library replaced them (``ray.init`` installs its own SIGTERM
+    handler, which exits without clean-up); does nothing unless :func:`install` ran."""
+    if _state["installed"] is not None and threading.current_thread() is threading.main_thread():
+        for s in SIGNALS:
+            signal.signal(s, _handler)
+
+
+def cause(exc: BaseException | None) -> Interrupted | None:
+    """The Interrupted behind ``exc``: itself, or one a C extension wrapped (numba reports an
+    exception raised by a signal handler during a compiled call as a SystemError whose context
+    is the Interrupted)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, Interrupted):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+@contextlib.contextmanager
+def on_interrupt(message):
+    """Inside, an interruption leaves as Interrupted carrying ``message()`` (the line the CLI
+    prints), even when a C extension wrapped it in another exception."""
+    try:
+        yield
+    except BaseException as e:
+        found = cause(e)
+        if found is None:
+            raise
+        raise found.with_message(message()) from None
+
+
 def uninstall() -> None:
     saved = _state["installed"]
     if saved is None:

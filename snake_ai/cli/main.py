@@ -14,7 +14,7 @@ from typing import Optional
 
 import typer
 
-from ..interrupt import Interrupted
+from ..interrupt import Interrupted, on_interrupt
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -132,11 +132,10 @@ def generate(
     spec = DatasetSpec(games=games, steps=steps, seed=seed, board=board)
     t0 = time.perf_counter()
     existed = out.exists()
-    try:
+    # on Ctrl-C the partial file is deleted by atomic_path; an existing one stays
+    with on_interrupt(lambda: f"interrupted; {out} was {'left as it was' if existed else 'not written'}"):
         with _progress("generating") as update:
             res = gen(out, spec, force=force, progress=update)
-    except Interrupted as e:  # the partial file is deleted by atomic_path; an existing one stays
-        raise e.with_message(f"interrupted; {out} was {'left as it was' if existed else 'not written'}") from None
     seconds = time.perf_counter() - t0
     summary = {"path": res["path"], "rows": res["rows"], "games": games, "seconds": seconds,
                "rows_per_second": res["rows"] / seconds if seconds > 0 else float("inf")}
@@ -213,12 +212,11 @@ def train(
                   f"{x.shape[0]:,} rows, {cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.optimizer} "
                   f"lr {cfg.lr}, {cfg.loss} [{cfg.preset} recipe]")
     existed = out.exists()
-    try:
+    # files are renamed into place only when complete
+    with on_interrupt(lambda: f"interrupted; {out} was {'left as it was' if existed else 'not written'}"):
         res = run_train(x, y, meta, cfg)
         res.data = source
         paths = save_trained(res, out, force=force)
-    except Interrupted as e:  # files are renamed into place only when complete
-        raise e.with_message(f"interrupted; {out} was {'left as it was' if existed else 'not written'}") from None
     summary = {"path": str(out), "accuracy": res.accuracy, "val_accuracy": res.val_accuracy,
                "epochs": cfg.epochs, "seconds": res.seconds, "rows": int(x.shape[0]),
                "history": paths["history"], "plot": paths["plot"], "preset": cfg.preset}
@@ -298,11 +296,12 @@ def evolve(
         trainer = LocalTrainer(workers)
     console = ConsoleReporter(quiet=quiet)
     try:
-        summary = run_evolve(run, trainer=trainer, evaluator=evaluator, reporters=[console])
-    except Interrupted as e:
+        with on_interrupt(lambda: _resume_hint(run.dir, backend, ray_address, workers)):
+            summary = run_evolve(run, trainer=trainer, evaluator=evaluator, reporters=[console])
+    except Interrupted:
         if getattr(console, "progress", None) is not None:
             console.progress.stop()
-        raise e.with_message(_resume_hint(run.dir, backend, ray_address, workers)) from None
+        raise
     finally:
         if hasattr(trainer, "close"):
             trainer.close()
@@ -481,6 +480,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
     except Exception as e:  # click's usage errors (typer vendors click): one line, exit 2
+        stopped = interrupt.cause(e)  # an interruption wrapped by a C extension (numba: SystemError)
+        if stopped is not None:
+            interrupt.kill_descendants()
+            print(stopped.message or "interrupted", file=sys.stderr)
+            sys.exit(stopped.exit_code)
         ctx = getattr(e, "ctx", None)
         if type(e).__name__ == "NoArgsIsHelpError" and ctx is not None:
             print(ctx.get_help())

@@ -100,6 +100,9 @@ class RayBackend:
                     self.own = True
             except ConnectionError as e:
                 raise SnakeAIError(f"cannot reach the Ray cluster at {address}: {e}") from None
+            from ..interrupt import reclaim
+
+            reclaim()  # ray.init replaced the SIGTERM handler with a bare sys.exit
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.n_actors = actors if actors else max(1, cpus)
         # Evaluation and training alternate, so the actors reserve no CPU (a reserved CPU would
