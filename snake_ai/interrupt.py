@@ -277,3 +277,56 @@ def _alive(pid: int) -> bool:
             return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
     except OSError:
         return False
+
+
+def supervise(on_lost) -> None:
+    """Fork: the child returns and does the work; the parent waits for it and exits with its code.
+
+    For a Ray driver: Ray terminates a driver whose node or cluster is lost from its C++ core
+    (exit 1, no Python clean-up, no message). The parent sees the child end without having passed
+    through a normal exit and prints ``on_lost()``'s line instead (exit 1). The parent ignores
+    SIGINT (a terminal's Ctrl-C reaches the child too) and forwards SIGTERM; the child gets
+    SIGTERM if the parent dies. POSIX only; elsewhere this does nothing.
+    """
+    if not hasattr(os, "fork"):
+        return
+    import atexit
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker
+        os.close(r)
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(Exception):
+                import ctypes
+
+                ctypes.CDLL(None).prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+
+        def _normal_exit():
+            with contextlib.suppress(OSError):
+                os.write(w, b"x")
+
+        atexit.register(_normal_exit)
+        return
+    os.close(w)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda s, f: os.kill(pid, signal.SIGTERM))
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    os.set_blocking(r, False)
+    try:
+        normal = os.read(r, 1) == b"x"
+    except BlockingIOError:  # the write end is still open elsewhere, nothing written
+        normal = False
+    code = os.waitstatus_to_exitcode(status)
+    if not normal:
+        kill_descendants(grace=2.0)
+        print(on_lost(code), file=sys.stderr)
+        code = 1
+    os._exit(code if code >= 0 else 128 - code)

@@ -280,7 +280,7 @@ def test_ctrl_c_during_keras_training_stops_the_workers(tmp_path):
 def test_interrupted_generate_writes_nothing(tmp_path):
     tag = uuid.uuid4().hex
     out = tmp_path / "big.npz"
-    p = start(["generate", "--out", str(out), "--games", "200000", "--steps", "2000"], tag)
+    p = start(["generate", "--out", str(out), "--games", "30000", "--steps", "2000"], tag)
     deadline = time.time() + 300
     while time.time() < deadline and not any(tmp_path.iterdir()):  # the temporary file appears
         time.sleep(0.02)

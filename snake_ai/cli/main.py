@@ -287,6 +287,12 @@ def evolve(
     cleanup = None
     if backend == "ray":
         from ..distributed.ray_backend import RayBackend
+        from ..interrupt import supervise
+
+        # Ray ends a driver that loses its cluster from C++, with no message: a parent says so
+        supervise(lambda code: f"error: lost the Ray cluster{' at ' + ray_address if ray_address else ''} (the "
+                  f"driver was ended by Ray, exit {code}); " + _resume_hint(run.dir, backend, ray_address, workers)
+                  .replace("interrupted ", "the run is saved ", 1))
 
         rb = RayBackend(ray_address, workers)
         trainer, evaluator, cleanup = rb.trainer, rb.evaluate, rb.shutdown

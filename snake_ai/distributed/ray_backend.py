@@ -53,6 +53,12 @@ class _Evaluator:
     def ping(self) -> int:
         return self.pid
 
+    def node(self) -> str:
+        """The id of the Ray node this actor runs on."""
+        import ray
+
+        return ray.get_runtime_context().get_node_id()
+
 
 _WORKER_READY = False
 
@@ -131,13 +137,21 @@ class RayBackend:
         if on_submitted is not None:
             on_submitted(self)
         results = {}
+        lost = (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError, ray.exceptions.ObjectLostError,
+                ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError)
+        replays = 0
         while pending:
             for k, ref in list(pending.items()):
                 try:
                     results[k] = ray.get(ref)
                     del pending[k]
-                except (ray.exceptions.RayActorError, ray.exceptions.ActorDiedError, ray.exceptions.ActorUnavailableError):
-                    # the actor died: replace it and play its slice again
+                except lost as e:
+                    # the actor died (or its whole node): replace it, wherever Ray finds room, and
+                    # play its slice again; the results do not depend on where a slice is played
+                    replays += 1
+                    if replays > 3 * len(slices) + 3:
+                        raise SnakeAIError(f"the Ray cluster keeps losing evaluation actors ({replays} in one "
+                                           f"generation, last: {type(e).__name__}); giving up") from None
                     self.restarts += 1
                     self.actors[k] = self._cls.remote()
                     pending[k] = submit(k, *slices[k])

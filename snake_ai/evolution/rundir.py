@@ -49,7 +49,10 @@ def read_config(path: Path) -> EvolveConfig:
         raise SnakeAIError(f"{path}: no such config file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise SnakeAIError(f"{path}: not valid TOML ({e})") from None
-    return EvolveConfig.from_dict(d).validate()
+    try:
+        return EvolveConfig.from_dict(d).validate()
+    except SnakeAIError as e:
+        raise SnakeAIError(f"{path}: {e}") from None
 
 
 def write_history(run: Path, history: list[dict]) -> None:
