@@ -163,7 +163,7 @@ class RayBackend:
                     results[k] = ray.get(ref)
                     del pending[k]
                 except lost as e:
-                    # the actor died (or its whole node): replace it, wherever Ray finds room, and
+                    # the actor died (or its whole node): replace it on a live node and
                     # play its slice again; the results do not depend on where a slice is played
                     replays += 1
                     if replays > 3 * len(slices) + 3:
