@@ -58,11 +58,14 @@ def test_prepare_new_and_resume_hold_the_lock_until_evolve_returns(tmp_path):
     run = prepare_new(CFG, tmp_path / "r", False)
     with pytest.raises(SnakeAIError, match="in use by pid"):
         prepare_new(CFG, tmp_path / "r", True)  # --force on a running run
-    with pytest.raises(SnakeAIError, match="in use by pid"):
-        prepare_resume(tmp_path / "r")
     evolve(run)
     assert not run.lock.held
-    evolve(prepare_resume(tmp_path / "r", 3))  # free again: a resume extends it
+    resumed = prepare_resume(tmp_path / "r", 3)  # free again: a resume extends it
+    with pytest.raises(SnakeAIError, match="in use by pid"):
+        prepare_resume(tmp_path / "r", 4)
+    with pytest.raises(SnakeAIError, match="in use by pid"):
+        prepare_new(CFG, tmp_path / "r", True)
+    evolve(resumed)
     assert len(history(tmp_path / "r")) == 3
 
 
@@ -95,25 +98,25 @@ W_ARGS = ["--mode", "weights", "--population", "8", "--elite", "2", "--random-pa
 
 @pytest.mark.slow
 def test_running_evolve_refuses_a_second_writer_then_resumes_after_kill_9(tmp_path):
-    full = tmp_path / "full"
-    assert cli("evolve", *W_ARGS, "--generations", "30", "--out", str(full)).returncode == 0
     run = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "snake_ai.cli.main", "evolve", *W_ARGS, "--generations", "30",
+    proc = subprocess.Popen([sys.executable, "-m", "snake_ai.cli.main", "evolve", *W_ARGS, "--generations", "5000",
                              "--out", str(run)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 300
         while time.time() < deadline and not ((run / "history.csv").exists() and len(history(run)) >= 2):
             time.sleep(0.02)
         second = cli("evolve", "--resume", str(run))
-        forced = cli("evolve", *W_ARGS, "--generations", "30", "--out", str(run), "--force")
+        forced = cli("evolve", *W_ARGS, "--generations", "5000", "--out", str(run), "--force")
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     done = len(history(run))
-    assert done < 30, "the run finished before the second writer was tried"
+    assert done < 5000, "the run finished before the second writer was tried"
     for p in (second, forced):
         assert p.returncode == 2 and f"in use by pid {proc.pid}" in p.stderr, p.stderr
     assert (run / LOCK_NAME).exists()  # the file stays after kill -9; the lock does not
-    p = cli("evolve", "--resume", str(run))
+    p = cli("evolve", "--resume", str(run), "--generations", str(done + 2))
     assert p.returncode == 0, p.stderr
+    full = tmp_path / "full"
+    assert cli("evolve", *W_ARGS, "--generations", str(done + 2), "--out", str(full)).returncode == 0
     assert history(run) == history(full)

@@ -74,8 +74,9 @@ def prepare_resume(directory: Path, generations: int | None = None) -> Run:
         raise SnakeAIError(f"{directory}: no such run directory")
     if not (directory / "config.toml").exists():
         raise SnakeAIError(f"{directory}: no config.toml; not a snake-ai run directory")
-    lock = lock_run(directory)
     cfg = rundir.read_config(directory / "config.toml")
+    rundir.read_checkpoint(directory)  # checked before locking: a refused resume changes no file
+    lock = lock_run(directory)
     gen, genomes, fitness, apples, history, saved_cfg, elapsed = rundir.read_checkpoint(directory)
     if EvolveConfig.from_dict(saved_cfg) != cfg:
         raise SnakeAIError(f"{directory}: config.toml differs from the checkpoint's config; the run was edited")
