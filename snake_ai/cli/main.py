@@ -15,6 +15,8 @@ from typing import List, Optional
 import typer
 from typer.core import TyperGroup
 
+from ..interrupt import Interrupted, on_interrupt
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -39,6 +41,30 @@ app = typer.Typer(
 
 STUDY_MEAN_LENGTH = 23.091
 STUDY_MAX_LENGTH = 61
+
+
+def _resume_hint(run_dir: Path, backend: str, ray_address: str | None, workers: int | None) -> str:
+    """The line printed when a run is interrupted: what was kept and how to go on."""
+    import shlex
+
+    extra = "".join([f" --backend {backend}" if backend != "local" else "",
+                     f" --ray-address {shlex.quote(ray_address)}" if ray_address else "",
+                     f" --workers {workers}" if workers is not None else ""])
+    if not (run_dir / "checkpoint.npz").exists():
+        d = shlex.quote(str(run_dir))
+        return (f"interrupted before generation 0 finished; start it again with: snake-ai evolve --config "
+                f"{shlex.quote(str(run_dir / 'config.toml'))} --out {d} --force{extra}")
+    try:
+        import json as _json
+
+        import numpy as np
+
+        with np.load(run_dir / "checkpoint.npz", allow_pickle=False) as z:
+            gen = _json.loads(str(z["meta"]))["generation"]
+        done = f"after generation {gen}"
+    except Exception:
+        done = "after the last checkpoint"
+    return f"interrupted {done}; continue with: snake-ai evolve --resume {shlex.quote(str(run_dir))}{extra}"
 
 
 def _version(value: bool) -> None:
@@ -119,8 +145,11 @@ def generate(
 
     spec = DatasetSpec(games=games, steps=steps, seed=seed, board=board)
     t0 = time.perf_counter()
-    with _progress("generating") as update:
-        res = gen(out, spec, force=force, progress=update)
+    existed = out.exists()
+    # on Ctrl-C the partial file is deleted by atomic_path; an existing one stays
+    with on_interrupt(lambda: f"interrupted; {out} was {'left as it was' if existed else 'not written'}"):
+        with _progress("generating") as update:
+            res = gen(out, spec, force=force, progress=update)
     seconds = time.perf_counter() - t0
     summary = {"path": res["path"], "rows": res["rows"], "games": games, "seconds": seconds,
                "rows_per_second": res["rows"] / seconds if seconds > 0 else float("inf")}
@@ -200,9 +229,12 @@ def train(
                   f"{x.shape[0]:,} rows, {cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.optimizer} "
                   f"lr {cfg.lr}, {cfg.loss} [{cfg.preset} recipe]", markup=False, soft_wrap=not con.is_terminal)
     logs = tensorboard_dir(out) if tensorboard else None
-    res = run_train(x, y, meta, cfg, log_dir=logs)
-    res.data = source
-    paths = save_trained(res, out, force=force)
+    existed = out.exists()
+    # files are renamed into place only when complete
+    with on_interrupt(lambda: f"interrupted; {out} was {'left as it was' if existed else 'not written'}"):
+        res = run_train(x, y, meta, cfg, log_dir=logs)
+        res.data = source
+        paths = save_trained(res, out, force=force)
     summary = {"path": str(out), "accuracy": res.accuracy, "val_accuracy": res.val_accuracy,
                "epochs": cfg.epochs, "seconds": res.seconds, "rows": int(x.shape[0]),
                "history": paths["history"], "plot": paths["plot"], "preset": cfg.preset,
@@ -285,6 +317,7 @@ def _evolve(kw: dict) -> None:
 
     config, out, resume, force = kw["config"], kw["out"], kw["resume"], kw["force"]
     backend, json_out, quiet, watch = kw["backend"], kw["json_out"], kw["quiet"], kw["watch"]
+    ray_address, workers = kw["ray_address"], kw["workers"]
     given = options.overrides(kw)
     generations = given.pop("generations", None)
     if backend not in ("local", "ray"):
@@ -319,15 +352,22 @@ def _evolve(kw: dict) -> None:
     cleanup = None
     if backend == "ray":
         from ..distributed.ray_backend import RayBackend
+        from ..interrupt import supervise
 
-        rb = RayBackend(kw["ray_address"], kw["workers"])
+        # Ray ends a driver that loses its cluster from C++, with no message: a parent says so
+        supervise(lambda code: f"error: lost the Ray cluster{' at ' + ray_address if ray_address else ''} (the "
+                  f"driver was ended by Ray, exit {code}); " + _resume_hint(run.dir, backend, ray_address, workers)
+                  .replace("interrupted ", "the run is saved ", 1))
+
+        rb = RayBackend(ray_address, workers)
         trainer, evaluator, cleanup = rb.trainer, rb.evaluate, rb.shutdown
     else:
         from ..evolution.training import LocalTrainer
 
-        trainer = LocalTrainer(kw["workers"])
+        trainer = LocalTrainer(workers)
     try:
-        summary = run_evolve(run, trainer=trainer, evaluator=evaluator, reporters=reporters)
+        with on_interrupt(lambda: _resume_hint(run.dir, backend, ray_address, workers)):
+            summary = run_evolve(run, trainer=trainer, evaluator=evaluator, reporters=reporters)
     finally:
         console.close()
         if hasattr(trainer, "close"):
@@ -605,11 +645,19 @@ def _print_report(con, r: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from .. import interrupt
     from ..errors import SnakeAIError
 
+    interrupt.install()  # SIGINT / SIGTERM raise Interrupted; a second one exits at once
     try:
         rc = app(args=argv, standalone_mode=False)
+        if interrupt.requested() is not None:  # a command that stopped at its own safe point (the viewer)
+            raise Interrupted(interrupt.requested())
         sys.exit(rc if isinstance(rc, int) else 0)
+    except Interrupted as e:
+        interrupt.kill_descendants()  # a backstop: the commands stop their own workers first
+        print(e.message or "interrupted", file=sys.stderr)
+        sys.exit(e.exit_code)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.Abort:
@@ -622,6 +670,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
     except Exception as e:  # click's usage errors (typer vendors click): one line, exit 2
+        stopped = interrupt.cause(e)  # an interruption wrapped by a C extension (numba: SystemError)
+        if stopped is not None:
+            interrupt.kill_descendants()
+            print(stopped.message or "interrupted", file=sys.stderr)
+            sys.exit(stopped.exit_code)
         ctx = getattr(e, "ctx", None)
         if type(e).__name__ == "NoArgsIsHelpError" and ctx is not None:
             print(ctx.get_help())

@@ -54,6 +54,12 @@ class _Evaluator:
     def ping(self) -> int:
         return self.pid
 
+    def node(self) -> str:
+        """The id of the Ray node this actor runs on."""
+        import ray
+
+        return ray.get_runtime_context().get_node_id()
+
 
 class _TrainWorker:
     """Holds one run's teacher pool and TensorFlow; trains a group of jobs as one program."""
@@ -153,15 +159,34 @@ class RayBackend:
                     self.own = True
             except ConnectionError as e:
                 raise SnakeAIError(f"cannot reach the Ray cluster at {address}: {e}") from None
+            from ..interrupt import reclaim
+
+            reclaim()  # ray.init replaced the SIGTERM handler with a bare sys.exit
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.n_actors = actors if actors else max(1, cpus)
         # Evaluation and training alternate, so the actors reserve no CPU (a reserved CPU would
-        # starve the training tasks); SPREAD puts them on different nodes of a cluster.
-        self._cls = ray.remote(num_cpus=0, max_restarts=0, scheduling_strategy="SPREAD")(_Evaluator)
-        self.actors = [self._cls.remote() for _ in range(self.n_actors)]
+        # starve the training tasks). Neither SPREAD nor a soft node affinity spreads zero-CPU
+        # actors, so each actor is pinned to a live node in turn, in proportion to its CPUs.
+        self._cls = ray.remote(num_cpus=0, max_restarts=0)(_Evaluator)
+        self.actors = [self._new_actor(k) for k in range(self.n_actors)]
         ray.get([a.ping.remote() for a in self.actors])  # wait until every actor has compiled
         self.trainer = RayTrainer(self, actors)
         self.restarts = 0
+
+    def _new_actor(self, k: int):
+        ray = _ray()
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        slots = []  # a node id per CPU of the live nodes
+        for n in sorted(ray.nodes(), key=lambda n: n["NodeID"]):
+            if n.get("Alive"):
+                slots += [n["NodeID"]] * int(n.get("Resources", {}).get("CPU", 0))
+        if not slots:
+            return self._cls.remote()
+        # interleave the nodes: slot k of the first CPU of each node, then the second CPU...
+        order = sorted(range(len(slots)), key=lambda i: (slots[: i + 1].count(slots[i]), slots[i]))
+        node = slots[order[k % len(order)]]
+        return self._cls.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote()
 
     def evaluate(self, genomes, seeds, rules: Rules, on_submitted=None) -> RolloutResult:
         """Every genome on every seed: slices of the population, one call per actor."""
@@ -181,15 +206,24 @@ class RayBackend:
         if on_submitted is not None:
             on_submitted(self)
         results = {}
+        lost = (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError, ray.exceptions.ObjectLostError,
+                ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
+                ray.exceptions.ActorUnschedulableError)  # pinned to a node that has just died
+        replays = 0
         while pending:
             for k, ref in list(pending.items()):
                 try:
                     results[k] = ray.get(ref)
                     del pending[k]
-                except (ray.exceptions.RayActorError, ray.exceptions.ActorDiedError, ray.exceptions.ActorUnavailableError):
-                    # the actor died: replace it and play its slice again
+                except lost as e:
+                    # the actor died (or its whole node): replace it on a live node and
+                    # play its slice again; the results do not depend on where a slice is played
+                    replays += 1
+                    if replays > 3 * len(slices) + 3:
+                        raise SnakeAIError(f"the Ray cluster keeps losing evaluation actors ({replays} in one "
+                                           f"generation, last: {type(e).__name__}); giving up") from None
                     self.restarts += 1
-                    self.actors[k] = self._cls.remote()
+                    self.actors[k] = self._new_actor(k)
                     pending[k] = submit(k, *slices[k])
         parts = [results[k] for k in range(len(slices))]
         arrays = [np.concatenate([p[i] for p in parts], axis=0) for i in range(4)]

@@ -42,6 +42,25 @@ class GenomeSpace:
             raise SnakeAIError("activations and optimizers must not be empty")
 
 
+def _check_types(cls, d: dict, prefix: str) -> None:
+    """Each value of ``d`` has the type its field declares (a config file may hold anything)."""
+    import math
+
+    def number(v):
+        return type(v) in (int, float) and math.isfinite(v)
+
+    ok = {"int": lambda v: type(v) is int, "float": number, "float | None": lambda v: v is None or number(v),
+          "str": lambda v: type(v) is str, "GenomeSpace": lambda v: isinstance(v, dict),
+          "tuple[int, ...]": lambda v: isinstance(v, (list, tuple)) and all(type(x) is int for x in v),
+          "tuple[str, ...]": lambda v: isinstance(v, (list, tuple)) and all(type(x) is str for x in v)}
+    words = {"int": "an integer", "float": "a finite number", "float | None": "a finite number",
+             "str": "a string", "GenomeSpace": "a table", "tuple[int, ...]": "a list of integers",
+             "tuple[str, ...]": "a list of strings"}
+    for f in fields(cls):
+        if f.name in d and f.type in ok and not ok[f.type](d[f.name]):
+            raise SnakeAIError(f"config key {prefix}{f.name} must be {words[f.type]}, got {d[f.name]!r:.60}")
+
+
 @dataclass(frozen=True)
 class EvolveConfig:
     """Everything that decides an evolution run's results (the worker count does not)."""
@@ -173,12 +192,16 @@ class EvolveConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "EvolveConfig":
+        if not isinstance(d, dict):
+            raise SnakeAIError(f"a config is a table of settings, not {type(d).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:
             raise SnakeAIError(f"unknown config key(s): {', '.join(sorted(unknown))}")
+        _check_types(cls, d, "")
         d = dict(d)
         if "space" in d:
+            _check_types(GenomeSpace, d["space"], "space.")
             sk = {f.name for f in fields(GenomeSpace)}
             bad = set(d["space"]) - sk
             if bad:

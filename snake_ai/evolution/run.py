@@ -13,6 +13,8 @@ import numpy as np
 
 from ..engine import Rules, play_teacher
 from ..errors import SnakeAIError
+from ..interrupt import deferred
+from ..lock import LOCK_NAME, acquire as lock_run
 from . import archive, rundir
 from .batch_training import TrainBudget
 from .config import EvolveConfig
@@ -44,6 +46,7 @@ class Run:
         self.elapsed = 0.0
         self.hall_of_fame: list[dict] = []  # best first: {genome, validation_apples, fitness, generation}
         self.best_index: int | None = None  # the last generation's best (chosen on validation games)
+        self.lock = None  # the RunLock held while this process writes the directory (lock.py)
 
     def remember(self, genome, validation_apples: float, fitness: float, generation: int) -> None:
         """Enter a validated chromosome in the hall of fame (the most validation apples first;
@@ -55,21 +58,31 @@ class Run:
         hof.sort(key=lambda e: (-e["validation_apples"], e["generation"]))
         self.hall_of_fame = hof[:HALL_OF_FAME]
 
+    def close(self) -> None:
+        """Release the run directory's lock (evolve() does it when it returns)."""
+        if self.lock is not None:
+            self.lock.release()
+
 
 def prepare_new(cfg: EvolveConfig, out: Path | None, force: bool) -> Run:
     cfg.validate()
     directory = Path(out) if out is not None else default_run_dir(cfg)
-    if directory.exists() and any(directory.iterdir()):
+    lock = None
+    if directory.exists() and any(p.name != LOCK_NAME for p in directory.iterdir()):
         if not force:
             raise SnakeAIError(f"{directory} already holds files; pass --force to start over there, or --resume it")
         if not (directory / "config.toml").exists() and not (directory / "checkpoint.npz").exists():
             raise SnakeAIError(f"{directory} is not a run directory; refusing to overwrite it even with --force")
+        lock = lock_run(directory)  # before anything is deleted: a running run is never touched
         for name in ("checkpoint.npz", "hall_of_fame.npz", "history.csv", "best.keras", "best.npz", "best.json", "fitness.png",
                      "architectures.png", "summary.json"):
             (directory / name).unlink(missing_ok=True)
     directory.mkdir(parents=True, exist_ok=True)
+    lock = lock or lock_run(directory)
     rundir.write_config(directory, cfg)
-    return Run(cfg, directory)
+    run = Run(cfg, directory)
+    run.lock = lock
+    return run
 
 
 def prepare_resume(directory: Path, generations: int | None = None) -> Run:
@@ -79,6 +92,8 @@ def prepare_resume(directory: Path, generations: int | None = None) -> Run:
     if not (directory / "config.toml").exists():
         raise SnakeAIError(f"{directory}: no config.toml; not a snake-ai run directory")
     cfg = rundir.read_config(directory / "config.toml")
+    rundir.read_checkpoint(directory)  # checked before locking: a refused resume changes no file
+    lock = lock_run(directory)
     gen, genomes, fitness, apples, history, saved_cfg, elapsed = rundir.read_checkpoint(directory)
     hall_of_fame = rundir.read_hall_of_fame(directory)
     if EvolveConfig.from_dict(saved_cfg) != cfg:
@@ -89,6 +104,7 @@ def prepare_resume(directory: Path, generations: int | None = None) -> Run:
         cfg = cfg.with_(generations=generations).validate()
         rundir.write_config(directory, cfg)
     run = Run(cfg, directory)
+    run.lock = lock
     run.genomes, run.fitness, run.apples, run.history = genomes, fitness, apples, history[: gen + 1]
     run.start_generation = gen + 1
     run.elapsed = elapsed
@@ -163,8 +179,9 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
             run.elapsed = time.perf_counter() - t_run
             row = history_row(gen, genomes, scores, float(val[k]), trained, t1 - t0, t2 - t1, t2 - t0)
             run.history.append(row)
-            for r in reporters:
-                r.generation(run, row)
+            with deferred():  # a Ctrl-C waits until the checkpoint and history are written
+                for r in reporters:
+                    r.generation(run, row)
     finally:
         if own_trainer:
             trainer.close()
@@ -173,6 +190,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     rundir.write_text_atomic(run.dir / "summary.json", json.dumps(summary, indent=1))
     for r in reporters:
         r.end(run, summary)
+    run.close()
     return summary
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -26,11 +27,13 @@ from ..atomic import atomic_path, write_text_atomic
 from ..errors import SnakeAIError
 from .config import EvolveConfig
 from .genome import Genome
+from ..policy.train import OPTIMIZERS
 
 HISTORY_COLUMNS = ["generation", "best_fitness", "mean_fitness", "median_fitness", "best_apples",
                    "mean_apples", "validation_apples", "best_architecture", "architectures", "trainings", "train_seconds",
                    "eval_seconds", "seconds"]
 TIMING_COLUMNS = ("train_seconds", "eval_seconds", "seconds")
+_ARCH = re.compile(r"\d+(-\d+)*/\w+/\w+")  # an entry of the architectures column: 9-15/relu/adam
 
 
 def write_config(run: Path, cfg: EvolveConfig) -> None:
@@ -47,7 +50,10 @@ def read_config(path: Path) -> EvolveConfig:
         raise SnakeAIError(f"{path}: no such config file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise SnakeAIError(f"{path}: not valid TOML ({e})") from None
-    return EvolveConfig.from_dict(d).validate()
+    try:
+        return EvolveConfig.from_dict(d).validate()
+    except SnakeAIError as e:
+        raise SnakeAIError(f"{path}: {e}") from None
 
 
 def write_history(run: Path, history: list[dict]) -> None:
@@ -85,10 +91,30 @@ def read_checkpoint(run: Path):
             fitness, apples = z["fitness"], z["apples"]
         for g in genomes:
             g.network()  # validates sizes and finiteness
-        if len(genomes) != fitness.shape[0]:
-            raise ValueError("genome and fitness counts differ")
-        return (int(meta["generation"]), genomes, fitness, apples, meta["history"], meta["config"],
-                float(meta.get("elapsed", 0.0)))
+            if g.optimizer not in (*OPTIMIZERS, "none"):
+                raise ValueError(f"unknown optimizer {g.optimizer!r}")
+        for name, a in (("fitness", fitness), ("apples", apples)):
+            if a.dtype != np.float64 or a.shape != (len(genomes),) or not np.all(np.isfinite(a)):
+                raise ValueError(f"{name} must be {len(genomes)} finite float64 values, one per genome")
+        gen, history, config = meta["generation"], meta["history"], meta["config"]
+        if type(gen) is not int or gen < 0:
+            raise ValueError(f"generation must be an integer >= 0, got {gen!r}")
+        if not isinstance(history, list) or len(history) < gen + 1 or not all(
+                isinstance(r, dict) and set(r) == set(HISTORY_COLUMNS) for r in history):
+            raise ValueError(f"the history must list generations 0..{gen} with the columns of history.csv")
+        for r in history:
+            for k, v in r.items():
+                text = k in ("best_architecture", "architectures")
+                if (type(v) is not str) if text else (type(v) not in (int, float) or not np.isfinite(v)):
+                    raise ValueError(f"history column {k} holds {v!r}")
+            if not all(_ARCH.fullmatch(e) for e in r["architectures"].split(";")):
+                raise ValueError(f"history column architectures holds {r['architectures'][:60]!r}")
+        if not isinstance(config, dict):
+            raise ValueError("the config is not a table")
+        elapsed = meta.get("elapsed", 0.0)
+        if type(elapsed) not in (int, float) or not np.isfinite(elapsed):
+            raise ValueError("elapsed must be a number of seconds")
+        return gen, genomes, fitness, apples, history, config, float(elapsed)
     except SnakeAIError:
         raise
     except Exception as e:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
@@ -38,6 +39,13 @@ class GenerationTrainer:
 
 
 _WORKER: GenerationTrainer | None = None  # the state of one worker process (set by its initializer)
+
+
+def _init_local_worker(main_thread: bool, budget: TrainBudget) -> None:
+    from ..interrupt import as_child
+
+    as_child(pdeathsig=main_thread)  # Ctrl-C is the parent's to handle; die with the parent
+    _init_worker(budget)
 
 
 def _init_worker(budget: TrainBudget, quiet: bool = True) -> None:
@@ -96,7 +104,8 @@ class LocalTrainer:
 
     def _start(self) -> None:
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
-                                         initializer=_init_worker, initargs=(self.budget,))
+                                         initializer=_init_local_worker,
+                                         initargs=(threading.current_thread() is threading.main_thread(), self.budget))
         # start every worker now, in the background (TensorFlow's import and the pool take seconds)
         for _ in range(self.workers):
             self._pool.submit(os.getpid)
@@ -139,7 +148,9 @@ class LocalTrainer:
 
     def close(self, keep_budget: bool = True) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            from ..interrupt import close_pool
+
+            close_pool(self._pool)  # after a Ctrl-C: terminates the workers, abandoning their jobs
             self._pool = None
         if not keep_budget:
             self.budget = None

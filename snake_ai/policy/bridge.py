@@ -116,5 +116,8 @@ def load_engine_network(path) -> Network:
         if meta.get("format") != "snake-ai network":
             raise ValueError("not a snake-ai network")
         return Network(NetSpec.from_dict(meta["spec"]), w)
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise SnakeAIError(f"{path}: not a snake-ai network file ({e})") from None
+    except FileNotFoundError:
+        raise SnakeAIError(f"{path}: no such network file") from None
+    except Exception as e:  # truncated or garbled files surface as many exception types (EOFError, BadZipFile...)
+        detail = str(e).splitlines()[0] if str(e) else ""
+        raise SnakeAIError(f"{path}: not a snake-ai network file ({type(e).__name__}: {detail[:200]})") from None

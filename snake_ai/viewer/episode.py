@@ -32,13 +32,18 @@ class Episode:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Episode":
-        if d.get("format") != "snake-ai episode":
+        if not isinstance(d, dict) or d.get("format") != "snake-ai episode":
             raise SnakeAIError("not a snake-ai episode")
         acts = d["actions"]
         if not isinstance(acts, str) or set(acts) - set("LSR"):
             raise SnakeAIError("episode actions must be a string of L, S and R")
-        return cls(int(d["seed"]), Rules.from_dict(d["rules"]), ["LSR".index(c) for c in acts], d.get("agent", ""),
-                   int(d.get("apples", 0)), int(d.get("steps", 0)), d.get("note", ""))
+        seed, rules = int(d["seed"]), d["rules"]
+        if not 0 <= seed < 2**64:
+            raise SnakeAIError(f"episode seed {seed} is not a uint64")
+        if not isinstance(rules, dict) or not all(type(rules[k]) is int for k in rules if k != "name"):
+            raise SnakeAIError("episode rules must be a table of integers")
+        return cls(seed, Rules.from_dict(rules), ["LSR".index(c) for c in acts], str(d.get("agent", "")),
+                   int(d.get("apples", 0)), int(d.get("steps", 0)), str(d.get("note", "")))
 
 
 def save_episode(ep: Episode, path, force: bool = False) -> None:
@@ -55,7 +60,7 @@ def load_episode(path) -> Episode:
         raise SnakeAIError(f"{path}: no such episode file") from None
     except SnakeAIError as e:
         raise SnakeAIError(f"{path}: {e}") from None
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as e:
         raise SnakeAIError(f"{path}: not a snake-ai episode ({type(e).__name__})") from None
 
 

@@ -281,16 +281,19 @@ class Window(ABC):
         return self.pg.surfarray.array3d(self.screen).swapaxes(0, 1).copy()
 
     def run(self):
+        from ..interrupt import deferred, requested
+
         clock = self.pg.time.Clock()
         try:
-            while not self.quit:
-                self.pump()
-                if not self.paused and not self.quit:
-                    self.step()
-                self.draw()
-                if self.window:
-                    self.pg.display.flip()
-                clock.tick(self.fps)
+            with deferred(raise_at_end=False):  # Ctrl-C / SIGTERM quit like q (the CLI then exits 130 / 143)
+                while not self.quit and requested() is None:
+                    self.pump()
+                    if not self.paused and not self.quit:
+                        self.step()
+                    self.draw()
+                    if self.window:
+                        self.pg.display.flip()
+                    clock.tick(self.fps)
         finally:
             self.close()
         return self.finished
