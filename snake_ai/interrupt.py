@@ -157,15 +157,17 @@ def handling():
 @contextlib.contextmanager
 def deferred(raise_at_end: bool = True):
     """Inside, a first signal does not raise; at the end of the block it does (when
-    ``raise_at_end``), so the block is never cut in the middle."""
+    ``raise_at_end``), so the block is never cut in the middle. Without ``raise_at_end`` the
+    caller handles the stop itself (``requested()`` still tells), so nothing stays pending."""
     _state["defer"] += 1
     try:
         yield
     finally:
         _state["defer"] -= 1
-    if raise_at_end and _state["defer"] == 0 and _state["pending"]:
+    if _state["defer"] == 0 and _state["pending"]:
         _state["pending"] = False
-        raise Interrupted(_state["signum"])
+        if raise_at_end:
+            raise Interrupted(_state["signum"])
 
 
 # --------------------------------------------------------------------------------------------

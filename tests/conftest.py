@@ -8,3 +8,16 @@ from hypothesis import settings  # noqa: E402
 
 settings.register_profile("ci", max_examples=60, deadline=None)
 settings.load_profile("ci")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_interrupt():
+    """A signal a test sent to itself (tests/test_interrupt.py) never reaches the next test."""
+    from snake_ai import interrupt
+
+    interrupt.reset()
+    yield
+    interrupt.reset()

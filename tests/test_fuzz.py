@@ -148,7 +148,8 @@ def originals(tmp_path_factory):
     from snake_ai.data import DatasetSpec, generate
     from snake_ai.engine import Rules
     from snake_ai.evolution import EvolveConfig
-    from snake_ai.evolution.ga import initial_population
+    from snake_ai.evolution.ga import generation_rng
+    from snake_ai.evolution.strategies import make_strategy
     from snake_ai.evolution.rundir import write_checkpoint, write_config
     from snake_ai.policy.bridge import save_engine_network
     from snake_ai.viewer.episode import record_episode, save_episode
@@ -158,9 +159,9 @@ def originals(tmp_path_factory):
     run = d / "run"
     run.mkdir()
     write_config(run, cfg)
-    genomes, _ = initial_population(cfg)
+    genomes = [p.genome for p in make_strategy(cfg).ask(generation_rng(cfg, 0), 0)]
     row = {"generation": 0, "best_fitness": 1.0, "mean_fitness": 0.5, "median_fitness": 0.5, "best_apples": 1.0,
-           "mean_apples": 0.5, "best_architecture": genomes[0].architecture, "architectures": "9-15/relu/none",
+           "mean_apples": 0.5, "validation_apples": 0.5, "best_architecture": genomes[0].architecture, "architectures": "9-15/relu/none",
            "trainings": 0, "train_seconds": 0.0, "eval_seconds": 0.1, "seconds": 0.1}
     write_checkpoint(run, 0, genomes, np.arange(4.0), np.arange(4.0), [row], cfg, 1.0)
     net = genomes[0].network()

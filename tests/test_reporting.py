@@ -105,8 +105,10 @@ def test_generated_options_follow_the_config():
     assert {"space_" + f.name for f in dataclasses.fields(GenomeSpace)} <= set(opts)
     docs = field_docs(EvolveConfig)
     assert opts["population"].doc == docs["population"] and opts["population"].default == str(EvolveConfig().population)
-    assert opts["weight_mutation_rate"].default == "0.05 in hybrid and architecture, 0.5 in weights"
-    assert opts["weight_mutation_sigma"].default == "0.1 in hybrid and architecture, 0.3 in weights"
+    for name in ("weight_mutation_rate", "weight_mutation_sigma", "games", "fitness"):  # resolved per mode
+        hybrid, weights = (getattr(EvolveConfig(mode=m), name) for m in ("hybrid", "weights"))
+        assert hybrid != weights, name
+        assert opts[name].default == f"{hybrid} in hybrid and architecture, {weights} in weights", name
     assert opts["mode"].default == "hybrid"
     assert opts["fixed_hidden"].default == "9,15" and opts["fixed_hidden"].parse("12, 8") == (12, 8)
     # every option's default is the config's own, for every mode
@@ -160,7 +162,10 @@ def test_evolve_help_shows_the_true_defaults():
 
     for o in evolve_options():
         assert o.flag in text and f"[default: {o.default}]" in text, o.flag
-    assert "[default: 0.05 in hybrid and architecture, 0.5 in weights]" in text
+    from snake_ai.evolution.config import EvolveConfig
+
+    rates = [EvolveConfig(mode=m).weight_mutation_rate for m in ("hybrid", "weights")]
+    assert f"[default: {rates[0]} in hybrid and architecture, {rates[1]} in weights]" in text
 
 
 def test_bad_generated_option_values(tmp_path):
@@ -188,12 +193,13 @@ def test_tensorboard_reporter_needs_no_tensorflow(tmp_path):
 import sys
 import numpy as np
 from snake_ai.evolution.config import EvolveConfig
-from snake_ai.evolution.ga import initial_population
+from snake_ai.evolution.ga import generation_rng
+from snake_ai.evolution.strategies import make_strategy
 from snake_ai.evolution.reporters import TensorBoardReporter
 from snake_ai.evolution.run import Run
 
 run = Run(EvolveConfig(mode="weights", population=4, elite=1, random_parents=1), {str(tmp_path)!r})
-run.genomes, _ = initial_population(run.cfg)
+run.genomes = [p.genome for p in make_strategy(run.cfg).ask(generation_rng(run.cfg, 0), 0)]
 run.fitness = run.apples = np.arange(4.0)
 tb = TensorBoardReporter()
 tb.start(run)

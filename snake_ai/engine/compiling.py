@@ -26,6 +26,8 @@ def is_cached(kernel) -> bool:
 
 def announce(kernel, what: str) -> None:
     """Print "compiling the engine, once: WHAT" on a terminal when ``kernel`` is not cached yet."""
+    if not hasattr(kernel, "py_func"):  # NUMBA_DISABLE_JIT: plain Python, nothing compiles
+        return
     name = kernel.py_func.__qualname__
     if name in _ANNOUNCED:
         return
