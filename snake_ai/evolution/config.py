@@ -60,13 +60,17 @@ class EvolveConfig:
     """Probability that a child has one architecture gene mutated (hybrid, architecture)."""
     weight_mutation_rate: float | None = None
     """Fraction of a child's weights perturbed by Gaussian noise (hybrid, weights); None: 0.05 for
-    hybrid, 0.1 for weights mode."""
+    hybrid, 1 (every weight, small steps) for weights mode."""
     weight_mutation_sigma: float | None = None
     """Standard deviation of that noise at generation 0; None: 0.1 for hybrid (fine-tuning trained
-    weights), 0.5 for weights mode (searching from random weights)."""
+    weights), 0.3 for weights mode (searching from random weights)."""
     weight_mutation_decay: float | None = None
     """Weights mode: the sigma is multiplied by this every generation, down to a tenth of its
-    start; None: 0.99 for weights mode, 1 (constant) otherwise."""
+    start; None: 0.98 for weights mode, 1 (constant) otherwise."""
+    weight_mutation_spread: float | None = None
+    """Weights mode: each child's sigma is the generation's times 2**u, u uniform in [-spread,
+    spread], so every generation tries a range of step sizes and selection keeps the ones that
+    work; None: 2 for weights mode (a quarter to 4 times), 0 (no spread) otherwise."""
     crossover_prob: float = 0.3
     """Weights mode: probability that a child is the uniform crossover of two parents rather than
     a copy of the fitter one (before its mutation)."""
@@ -110,11 +114,13 @@ class EvolveConfig:
     def __post_init__(self) -> None:
         # resolve the mode-dependent defaults, so the dumped config holds the values used
         if self.weight_mutation_rate is None:
-            object.__setattr__(self, "weight_mutation_rate", 0.1 if self.mode == "weights" else 0.05)
+            object.__setattr__(self, "weight_mutation_rate", 1.0 if self.mode == "weights" else 0.05)
         if self.weight_mutation_sigma is None:
-            object.__setattr__(self, "weight_mutation_sigma", 0.5 if self.mode == "weights" else 0.1)
+            object.__setattr__(self, "weight_mutation_sigma", 0.3 if self.mode == "weights" else 0.1)
         if self.weight_mutation_decay is None:
-            object.__setattr__(self, "weight_mutation_decay", 0.99 if self.mode == "weights" else 1.0)
+            object.__setattr__(self, "weight_mutation_decay", 0.98 if self.mode == "weights" else 1.0)
+        if self.weight_mutation_spread is None:
+            object.__setattr__(self, "weight_mutation_spread", 2.0 if self.mode == "weights" else 0.0)
         if self.games is None:
             object.__setattr__(self, "games", 100 if self.mode == "weights" else 300)
         if self.fitness is None:
@@ -141,6 +147,8 @@ class EvolveConfig:
                 raise SnakeAIError(f"{name} must be in [0, 1], got {v}")
         if self.weight_mutation_sigma < 0:
             raise SnakeAIError("weight_mutation_sigma must be >= 0")
+        if self.weight_mutation_spread < 0:
+            raise SnakeAIError("weight_mutation_spread must be >= 0")
         if not 0 < self.weight_mutation_decay <= 1:
             raise SnakeAIError(f"weight_mutation_decay must be in (0, 1], got {self.weight_mutation_decay}")
         if self.fitness not in FITNESS_NAMES:
