@@ -52,10 +52,11 @@ class EvolveConfig:
     """Generations to evaluate (generation 0 is the initial population)."""
     population: int = 20
     """Chromosomes per generation."""
-    elite: int = 5
-    """Best chromosomes kept as parents each generation."""
-    random_parents: int = 3
-    """Other chromosomes kept as parents, drawn at random from the rest."""
+    elite: int | None = None
+    """Best chromosomes kept as parents each generation; None: 5, or 3 for weights mode."""
+    random_parents: int | None = None
+    """Other chromosomes kept as parents, drawn at random from the rest; None: 3, or 0 for weights
+    mode (whose 20 chromosomes are better spent on 17 new children a generation)."""
     mutation_prob: float = 0.2
     """Probability that a child has one architecture gene mutated (hybrid, architecture)."""
     weight_mutation_rate: float | None = None
@@ -113,6 +114,10 @@ class EvolveConfig:
 
     def __post_init__(self) -> None:
         # resolve the mode-dependent defaults, so the dumped config holds the values used
+        if self.elite is None:
+            object.__setattr__(self, "elite", 3 if self.mode == "weights" else 5)
+        if self.random_parents is None:
+            object.__setattr__(self, "random_parents", 0 if self.mode == "weights" else 3)
         if self.weight_mutation_rate is None:
             object.__setattr__(self, "weight_mutation_rate", 1.0 if self.mode == "weights" else 0.05)
         if self.weight_mutation_sigma is None:
