@@ -90,7 +90,7 @@ def test_weight_mutation_changes_exactly_what_it_says():
                 assert sum(x != y for x, y in zip(c.hidden, g.hidden)) <= 1
 
 
-def test_weights_strategy_keeps_elites_unmutated_and_mutates_few_genes():
+def test_weights_strategy_keeps_elites_unmutated_and_mutates_children():
     cfg = EvolveConfig(mode="weights")
     s = WeightsStrategy(cfg)
     first = s.ask(np.random.default_rng(0), 0)
@@ -103,10 +103,16 @@ def test_weights_strategy_keeps_elites_unmutated_and_mutates_few_genes():
     for k, i in enumerate(kept):
         assert nxt[k].genome.weights.tobytes() == pop[i].weights.tobytes()
     parents = [pop[i] for i in kept]
-    for p in nxt[len(kept):]:  # a child differs from its closest parent in a few genes only
+    steps = []
+    for p in nxt[len(kept):]:  # a child differs from every parent, by small steps of its own size
         diff = min(int((p.genome.weights != q.weights).sum()) for q in parents)
-        assert 0 < diff < 0.6 * p.genome.weights.size
-        assert p.job is None
+        assert 0 < diff and p.job is None
+        if p.genome.origin == "mutated":
+            step = min(float(np.std(p.genome.weights - q.weights)) for q in parents)
+            lo, hi = 2.0 ** -cfg.weight_mutation_spread, 2.0 ** cfg.weight_mutation_spread
+            assert 0.5 * lo * cfg.weight_mutation_sigma < step < 1.5 * hi * cfg.weight_mutation_sigma
+            steps.append(step)
+    assert len(steps) >= 2 and max(steps) > 1.2 * min(steps)  # each child draws its own sigma
     assert s.sigma(0) == cfg.weight_mutation_sigma and s.sigma(10_000) == pytest.approx(0.1 * cfg.weight_mutation_sigma)
 
 

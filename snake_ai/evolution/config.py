@@ -71,21 +71,26 @@ class EvolveConfig:
     """Generations to evaluate (generation 0 is the initial population)."""
     population: int = 20
     """Chromosomes per generation."""
-    elite: int = 5
-    """Best chromosomes kept as parents each generation."""
-    random_parents: int = 3
-    """Other chromosomes kept as parents, drawn at random from the rest."""
+    elite: int | None = None
+    """Best chromosomes kept as parents each generation; None: 5, or 3 for weights mode."""
+    random_parents: int | None = None
+    """Other chromosomes kept as parents, drawn at random from the rest; None: 3, or 0 for weights
+    mode (whose 20 chromosomes are better spent on 17 new children a generation)."""
     mutation_prob: float = 0.2
     """Probability that a child has one architecture gene mutated (hybrid, architecture)."""
     weight_mutation_rate: float | None = None
     """Fraction of a child's weights perturbed by Gaussian noise (hybrid, weights); None: 0.05 for
-    hybrid, 0.1 for weights mode."""
+    hybrid, 1 (every weight, small steps) for weights mode."""
     weight_mutation_sigma: float | None = None
     """Standard deviation of that noise at generation 0; None: 0.1 for hybrid (fine-tuning trained
-    weights), 0.5 for weights mode (searching from random weights)."""
+    weights), 0.3 for weights mode (searching from random weights)."""
     weight_mutation_decay: float | None = None
     """Weights mode: the sigma is multiplied by this every generation, down to a tenth of its
-    start; None: 0.99 for weights mode, 1 (constant) otherwise."""
+    start; None: 0.98 for weights mode, 1 (constant) otherwise."""
+    weight_mutation_spread: float | None = None
+    """Weights mode: each child's sigma is the generation's times 2**u, u uniform in [-spread,
+    spread], so every generation tries a range of step sizes and selection keeps the ones that
+    work; None: 2 for weights mode (a quarter to 4 times), 0 (no spread) otherwise."""
     crossover_prob: float = 0.3
     """Weights mode: probability that a child is the uniform crossover of two parents rather than
     a copy of the fitter one (before its mutation)."""
@@ -128,12 +133,18 @@ class EvolveConfig:
 
     def __post_init__(self) -> None:
         # resolve the mode-dependent defaults, so the dumped config holds the values used
+        if self.elite is None:
+            object.__setattr__(self, "elite", 3 if self.mode == "weights" else 5)
+        if self.random_parents is None:
+            object.__setattr__(self, "random_parents", 0 if self.mode == "weights" else 3)
         if self.weight_mutation_rate is None:
-            object.__setattr__(self, "weight_mutation_rate", 0.1 if self.mode == "weights" else 0.05)
+            object.__setattr__(self, "weight_mutation_rate", 1.0 if self.mode == "weights" else 0.05)
         if self.weight_mutation_sigma is None:
-            object.__setattr__(self, "weight_mutation_sigma", 0.5 if self.mode == "weights" else 0.1)
+            object.__setattr__(self, "weight_mutation_sigma", 0.3 if self.mode == "weights" else 0.1)
         if self.weight_mutation_decay is None:
-            object.__setattr__(self, "weight_mutation_decay", 0.99 if self.mode == "weights" else 1.0)
+            object.__setattr__(self, "weight_mutation_decay", 0.98 if self.mode == "weights" else 1.0)
+        if self.weight_mutation_spread is None:
+            object.__setattr__(self, "weight_mutation_spread", 2.0 if self.mode == "weights" else 0.0)
         if self.games is None:
             object.__setattr__(self, "games", 100 if self.mode == "weights" else 300)
         if self.fitness is None:
@@ -160,6 +171,8 @@ class EvolveConfig:
                 raise SnakeAIError(f"{name} must be in [0, 1], got {v}")
         if self.weight_mutation_sigma < 0:
             raise SnakeAIError("weight_mutation_sigma must be >= 0")
+        if self.weight_mutation_spread < 0:
+            raise SnakeAIError("weight_mutation_spread must be >= 0")
         if not 0 < self.weight_mutation_decay <= 1:
             raise SnakeAIError(f"weight_mutation_decay must be in (0, 1], got {self.weight_mutation_decay}")
         if self.fitness not in FITNESS_NAMES:

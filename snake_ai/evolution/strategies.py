@@ -78,7 +78,9 @@ class WeightsStrategy(Strategy):
     """A fixed architecture from random weights. Elites stay unmutated; a child is a copy of the
     fitter of two random parents or (with ``crossover_prob``) their uniform crossover, then a
     Gaussian mutation of ``weight_mutation_rate`` of its genes with a sigma that decays by
-    ``weight_mutation_decay`` per generation down to a tenth of its start."""
+    ``weight_mutation_decay`` per generation down to a tenth of its start, times the child's own
+    factor 2**u, u uniform in [-``weight_mutation_spread``, ``weight_mutation_spread``] (every
+    generation tries small and large steps; selection keeps what works)."""
 
     def initial(self, rng):
         g = Genome(tuple(self.cfg.fixed_hidden), self.cfg.fixed_activation, "none")
@@ -95,7 +97,10 @@ class WeightsStrategy(Strategy):
             w, origin = crossover_weights(a.weights, b.weights, rng), "crossover"
         else:
             w, origin = a.weights, "mutated"
-        w = mutate_weights(w, rng, self.cfg.weight_mutation_rate, self.sigma(generation))
+        sigma = self.sigma(generation)
+        if self.cfg.weight_mutation_spread > 0:
+            sigma *= 2.0 ** rng.uniform(-self.cfg.weight_mutation_spread, self.cfg.weight_mutation_spread)
+        w = mutate_weights(w, rng, self.cfg.weight_mutation_rate, sigma)
         return Proposal(a.with_weights(w, origin))
 
 
