@@ -81,7 +81,7 @@ class RayTrainer:
     The actors start in ``prepare`` (one per cluster CPU by default) and are replaced after
     ``recycle`` jobs each, so memory stays flat."""
 
-    def __init__(self, backend: "RayBackend", workers: int | None = None, recycle: int = 200):
+    def __init__(self, workers: int | None = None, recycle: int = 200):
         ray = _ray()
         self.workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.recycle = recycle
@@ -170,7 +170,7 @@ class RayBackend:
         self._cls = ray.remote(num_cpus=0, max_restarts=0)(_Evaluator)
         self.actors = [self._new_actor(k) for k in range(self.n_actors)]
         ray.get([a.ping.remote() for a in self.actors])  # wait until every actor has compiled
-        self.trainer = RayTrainer(self, actors)
+        self.trainer = RayTrainer(actors)
         self.restarts = 0
 
     def _new_actor(self, k: int):

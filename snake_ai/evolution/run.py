@@ -160,6 +160,11 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     try:
         if cfg.mode != "weights" and run.start_generation < cfg.generations:
             trainer.prepare(train_budget(cfg))
+            # best.keras needs TensorFlow in this process too: import it while the training workers
+            # start and import theirs (the first jobs wait for them anyway), not after the last generation
+            from ..policy.tf import keras
+
+            keras()
         for gen in range(run.start_generation, cfg.generations):
             t0 = time.perf_counter()
             proposals = strategy.ask(generation_rng(cfg, gen), gen)
