@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/snake-ai evolve --generations 10
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py

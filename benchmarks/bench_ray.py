@@ -52,7 +52,7 @@ def main():
     t_local, ref = best(lambda: evaluate_local(genomes, seeds, rules), args.repeat)
     steps = int(ref.steps.sum())
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     out = {}
     for n in (1, 2):
         b = RayBackend(actors=n)

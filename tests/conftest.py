@@ -21,3 +21,12 @@ def _no_leftover_interrupt():
     interrupt.reset()
     yield
     interrupt.reset()
+
+
+def pytest_collection_modifyitems(config, items):
+    """`make test` runs on two processes (pytest-xdist, --dist loadgroup): the tests that start a
+    Ray cluster share one of them, so two clusters never run side by side."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module in ("test_ray", "test_ray_cluster") or "_ray" in item.name:
+            item.add_marker(pytest.mark.xdist_group("ray"))

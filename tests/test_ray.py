@@ -22,7 +22,7 @@ from snake_ai.evolution.run import evolve, prepare_new  # noqa: E402
 def backend():
     from snake_ai.distributed.ray_backend import RayBackend
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     b = RayBackend()
     yield b
     b.shutdown()

@@ -155,7 +155,8 @@ class RayBackend:
                 if address:
                     ray.init(address=address, log_to_driver=False)
                 else:
-                    ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
+                    # "local": always a new Ray of its own, never another driver's cluster found on this machine
+                    ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
                     self.own = True
             except ConnectionError as e:
                 raise SnakeAIError(f"cannot reach the Ray cluster at {address}: {e}") from None

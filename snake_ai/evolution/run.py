@@ -45,7 +45,6 @@ class Run:
         self.start_generation = 0
         self.elapsed = 0.0
         self.hall_of_fame: list[dict] = []  # best first: {genome, validation_apples, fitness, generation}
-        self.best_index: int | None = None  # the last generation's best (chosen on validation games)
         self.lock = None  # the RunLock held while this process writes the directory (lock.py)
 
     def remember(self, genome, validation_apples: float, fitness: float, generation: int) -> None:
@@ -180,7 +179,6 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
             rundir.write_hall_of_fame(run.dir, run.hall_of_fame)  # before the checkpoint (see remember)
             t2 = time.perf_counter()
             run.genomes, run.fitness, run.apples = genomes, scores.fitness, scores.apples
-            run.best_index = top[k]  # the generation's best, as chosen on validation (archive.py reads it)
             run.elapsed = time.perf_counter() - t_run
             row = history_row(gen, genomes, scores, float(val[k]), trained, t1 - t0, t2 - t1, t2 - t0)
             run.history.append(row)
