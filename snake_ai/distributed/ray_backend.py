@@ -75,6 +75,17 @@ class _TrainWorker:
         return _train_group(jobs, data_seed)
 
 
+def _kill_all(actors) -> list:
+    """Kill every actor (one already gone is fine); returns the empty list that replaces them."""
+    ray = _ray()
+    for a in actors:
+        try:
+            ray.kill(a)
+        except Exception:
+            pass
+    return []
+
+
 class RayTrainer:
     """Trains a generation exactly as the local trainer does: the jobs split into one balanced group
     per training actor, each group one TensorFlow program (same weights, whatever the split).
@@ -134,13 +145,7 @@ class RayTrainer:
         return train_split(jobs, self.workers, data_seed, submit_all)
 
     def close(self) -> None:
-        ray = _ray()
-        for a in self.actors:
-            try:
-                ray.kill(a)
-            except Exception:
-                pass
-        self.actors = []
+        self.actors = _kill_all(self.actors)
 
 
 class RayBackend:
@@ -235,11 +240,6 @@ class RayBackend:
     def shutdown(self) -> None:
         ray = _ray()
         self.trainer.close()
-        for a in self.actors:
-            try:
-                ray.kill(a)
-            except Exception:
-                pass
-        self.actors = []
+        self.actors = _kill_all(self.actors)
         if self.own and ray.is_initialized():
             ray.shutdown()

@@ -97,18 +97,7 @@ class SnakeEnv(gym.Env):
         frame = draw_board(self.state, 0, self.cell_px)
         if self.render_mode == "rgb_array":
             return frame
-        import pygame
-
-        if self._window is None:
-            pygame.init()
-            self._window = pygame.display.set_mode((frame.shape[1], frame.shape[0]))
-            pygame.display.set_caption("snake-ai")
-            self._clock = pygame.time.Clock()
-        pygame.event.pump()
-        surf = pygame.surfarray.make_surface(frame.swapaxes(0, 1))
-        self._window.blit(surf, (0, 0))
-        pygame.display.flip()
-        self._clock.tick(self.metadata["render_fps"])
+        show_frame(self, frame)
         return None
 
     def close(self):
@@ -117,3 +106,19 @@ class SnakeEnv(gym.Env):
 
             pygame.display.quit()
             self._window = None
+
+
+def show_frame(env, frame) -> None:
+    """``render_mode="human"``: draw ``frame`` (uint8 (H, W, 3)) in the env's pygame window, opened
+    on first use, at the env's ``render_fps`` (the single env and the vector env share it)."""
+    import pygame
+
+    if env._window is None:
+        pygame.init()
+        env._window = pygame.display.set_mode((frame.shape[1], frame.shape[0]))
+        pygame.display.set_caption("snake-ai")
+        env._clock = pygame.time.Clock()
+    pygame.event.pump()
+    env._window.blit(pygame.surfarray.make_surface(frame.swapaxes(0, 1)), (0, 0))
+    pygame.display.flip()
+    env._clock.tick(env.metadata["render_fps"])

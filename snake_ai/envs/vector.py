@@ -12,6 +12,7 @@ from gymnasium.vector.utils import batch_space
 
 from ..engine import Rules, reset
 from . import kernels
+from .snake_env import show_frame
 
 _U64 = (1 << 64) - 1
 PARALLEL_FROM = 16  # games from which a step runs the parallel kernel (faster even on 1 thread)
@@ -172,17 +173,7 @@ class SnakeVectorEnv(VectorEnv):
         frame = draw_board(self.state, self.render_game, self.cell_px)
         if self.render_mode == "rgb_array":
             return frame
-        import pygame
-
-        if self._window is None:
-            pygame.init()
-            self._window = pygame.display.set_mode((frame.shape[1], frame.shape[0]))
-            pygame.display.set_caption("snake-ai")
-            self._clock = pygame.time.Clock()
-        pygame.event.pump()
-        self._window.blit(pygame.surfarray.make_surface(frame.swapaxes(0, 1)), (0, 0))
-        pygame.display.flip()
-        self._clock.tick(self.metadata["render_fps"])
+        show_frame(self, frame)
         return None
 
     def close_extras(self, **kwargs):
