@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from .config import EvolveConfig
-from .strategies import Proposal, make_strategy, pick_pair, select_parents  # noqa: F401 (re-exported)
 
 HELDOUT_START = 2**40
 POOL_START = 2**41
