@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from snake_ai.engine.fastmath import exp32, expm1_32, sigmoid32, tanh32
+from snake_ai.engine.fastmath import exp32, expm1_32, expm1_neg32, sigmoid32, tanh32
 
 TINY = np.finfo(np.float32).tiny  # the smallest normal float32
 BOUND = 1e-6
@@ -15,8 +15,13 @@ def _sigmoid64(x):
         return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
 
 
+def _expm1_neg64(x):
+    with np.errstate(over="ignore"):
+        return np.where(x > 0, 0.0, np.expm1(x))  # -0.0 and nan stay
+
+
 FUNCTIONS = {"exp": (exp32, np.exp), "expm1": (expm1_32, np.expm1), "tanh": (tanh32, np.tanh),
-             "sigmoid": (sigmoid32, _sigmoid64)}
+             "sigmoid": (sigmoid32, _sigmoid64), "expm1_neg": (expm1_neg32, _expm1_neg64)}
 _KERNELS = {}
 
 

@@ -134,25 +134,21 @@ def rng_below(state, n):
     return s, np.int64((z >> _S11) % np.uint64(n))
 
 
-@njit(cache=True)
-def game_seed(seed, i):
-    """The seed of game ``i`` of a run seeded ``seed``."""
-    return mix64(mix64(np.uint64(seed)) + np.uint64(i) * _GOLDEN)
-
-
-@njit(cache=True)
-def derive_seeds_kernel(seed, start, n):
-    out = np.empty(n, dtype=np.uint64)
-    for i in range(n):
-        out[i] = game_seed(seed, start + i)
-    return out
+def _mix64_numpy(z: np.ndarray) -> np.ndarray:
+    """``mix64`` on a uint64 array, in numpy (wrapping arithmetic, as in the kernels)."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
 
 
 def derive_seeds(seed: int, n: int, start: int = 0) -> np.ndarray:
-    """Game seeds ``start .. start+n-1`` of a run seeded ``seed`` (uint64, shape (n,))."""
+    """Game seeds ``start .. start+n-1`` of a run seeded ``seed`` (uint64, shape (n,)): game ``i``
+    gets ``mix64(mix64(seed) + i * golden)``. Plain numpy: nothing to compile."""
     if seed < 0 or start < 0 or n < 0:
         raise ValueError("seed, start and n must be non-negative")
-    return derive_seeds_kernel(np.uint64(seed & 0xFFFFFFFFFFFFFFFF), np.int64(start), np.int64(n))
+    base = _mix64_numpy(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))
+    i = np.arange(start, start + n, dtype=np.uint64)
+    return _mix64_numpy(base + i * _GOLDEN)
 
 
 @njit(inline="always", cache=True, error_model="numpy")

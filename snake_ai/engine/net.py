@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .fastmath import exp32, expm1_32, sigmoid32, tanh32
+from .fastmath import exp32, expm1_neg32, sigmoid32, tanh32
 
 N_INPUTS, N_OUTPUTS = 7, 3
 
@@ -176,13 +176,13 @@ def activate(v, code):
 
 @njit(cache=True, error_model="numpy", forceinline=True)
 def elu(v):
-    e = expm1_32(v)
+    e = expm1_neg32(v)
     return v if v > _ZERO else e
 
 
 @njit(cache=True, error_model="numpy", forceinline=True)
 def selu(v):
-    e = _SELU_SA * expm1_32(v)
+    e = _SELU_SA * expm1_neg32(v)
     return _SELU_S * v if v > _ZERO else e
 
 
