@@ -148,7 +148,12 @@ def tanh32(x):
 
 @njit(cache=True, error_model="numpy", forceinline=True)
 def sigmoid32(x):
-    """float32 1 / (1 + exp(-x)), from e = exp(-|x|) so that tiny results keep their precision."""
-    e = exp32(-abs(x))
-    s = _ONE / (_ONE + e)
-    return e * s if x < _ZERO else s
+    """float32 1 / (1 + exp(-x)), from e = exp(-|x|) (so that tiny results keep their precision):
+    e / (1 + e) below 0, 1 / (1 + e) above. -|x| <= 0 needs only the lower clamp."""
+    a = -abs(x)
+    a = _X_LO if a < _X_LO else a  # nan stays nan
+    n = np.floor(a * _LOG2E + _HALF)
+    r = (a - n * _LN2_HI) - n * _LN2_LO
+    e = ldexp_int(_expm1_small(r) + _ONE, n)
+    num = e if x < _ZERO else _ONE
+    return num / (_ONE + e)
