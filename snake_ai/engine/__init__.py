@@ -15,6 +15,9 @@ from .net import ACTIVATIONS, HIDDEN_ACTIVATIONS, NetSpec, Network, PackedNets, 
 from .rollout import RolloutResult, play_networks, play_random, play_teacher, record_teacher
 from .rules import Rules
 from .state import State, from_cells, observe, reset, step, step_inplace, teacher_actions
+from . import compiling as _compiling, core as _core, fastmath as _fastmath, net as _net, rollout as _rollout
+
+_compiling.drop_stale_caches(_core, _fastmath, _net, _rollout)  # before any kernel loads
 
 __all__ = [
     "ACTIVATIONS", "Action", "DEAD", "Games", "Status", "HIDDEN_ACTIVATIONS", "LEFT", "NetSpec", "Network", "PackedNets", "RIGHT",

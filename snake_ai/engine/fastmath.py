@@ -1,11 +1,13 @@
 """float32 ``exp``, ``expm1``, ``tanh`` and ``sigmoid`` in plain arithmetic, so LLVM vectorises them.
 
 This llvmlite has no vector math library: a call to ``np.exp`` inside the network kernels' lane
-loop is a libm call per lane, and the loop stays scalar. These functions are Cephes-style instead:
-a range reduction ``x = n*ln2 + r`` (|r| <= ln2/2, ``ln2`` split in two constants so ``n*ln2`` is
-exact), a short polynomial in ``r`` and a scaling by ``2**n`` built from the exponent bits. No
-branches, no calls: the network kernels' 64-lane loops vectorise, and a single game (the same
-functions, the same operations) gives the same bits as its lane.
+loop is a libm call per lane, and the loop stays scalar. The exponentials here are Cephes-style
+instead: a range reduction ``x = n*ln2 + r`` (|r| <= ln2/2, ``ln2`` split in two constants so
+``n*ln2`` is exact), a short polynomial in ``r`` and a scaling by ``2**n`` built from the exponent
+bits; ``expm1_neg32`` (elu, selu) and ``sigmoid32`` reduce only the side they need. ``tanh32`` needs
+no exponential at all: an odd/even rational function (Eigen's). No branches, no calls: the network
+kernels' 64-lane loops vectorise, and a single game (the same functions, the same operations) gives
+the same bits as its lane.
 
 Accuracy against float64 (``tests/test_fastmath.py`` checks it over a dense grid of the whole
 float32 range): relative error below 1e-6 wherever the result is a normal float32 (below that,

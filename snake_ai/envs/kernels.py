@@ -170,3 +170,14 @@ def vec_step_serial(s, pcg, actions, auto, obs, rew, term, trunc, stats, rules):
     """The same on the calling thread: for a few games a parallel launch costs more than it saves."""
     for g in range(actions.shape[0]):
         _vec_step_game(s, pcg, g, actions[g], auto, obs, rew, term, trunc, stats, rules)
+
+
+def _drop_stale_caches() -> None:
+    import sys
+
+    from ..engine.compiling import drop_stale_caches
+
+    drop_stale_caches(sys.modules[__name__])
+
+
+_drop_stale_caches()
