@@ -1,13 +1,13 @@
-"""The engine's multi-core throughput under each numba threading layer, in one run.
+"""The vector env's multi-core throughput under each numba threading layer, in one run.
 
-    python benchmarks/bench_threads.py [--games 10000] [--rounds 2]
+    python benchmarks/bench_threads.py [--rounds 2]
 
 numba fixes its threading layer per process, so each layer runs in its own interpreter
 (``NUMBA_THREADING_LAYER=omp|tbb|workqueue``), in rounds that alternate the layers so a shared
-machine's load hits them alike; each figure is the best of its rounds. Rows: teacher rollouts
-(bench_engine's first rows), a population of 20 random 7-9-15-3 networks (the GA's fitness
-workload) and the native vector env (1024 games, random actions), at 1 thread and at every
-thread; then the same per CPU-second of the process (all threads), which shows a layer that burns
+machine's load hits them alike; each figure is the best of its rounds. Rows: the native vector
+env (1024 games, random actions), at 1 thread and at every thread (its kernels are the only
+``prange`` loops left: the rollouts run on the engine's own thread pool, ``engine/workers.py``,
+whatever the layer); then the same per CPU-second of the process (all threads), which shows a layer that burns
 CPU waiting where the wall clock of a busy machine cannot. ``omp`` (GNU OpenMP) is what numba picked before ``snake_ai.engine.threads``; that module
 now picks ``tbb`` (``workqueue`` where TBB is missing).
 """
@@ -37,17 +37,13 @@ def best_of(fn, repeat=3):
     return n / wall, n / cpu
 
 
-def measure(games: int) -> dict:
+def measure() -> dict:
     import numba
     import numpy as np
 
-    from snake_ai.engine import NetSpec, Network, derive_seeds, play_networks, play_teacher
     from snake_ai.envs import SnakeVectorEnv
 
-    seeds = derive_seeds(1, games)
-    spec = NetSpec()
     rng = np.random.default_rng(0)
-    nets = [Network(spec, rng.normal(0, 1, spec.n_params).astype(np.float32)) for _ in range(20)]
     env = SnakeVectorEnv(1024, copy=False)
     env.reset(seed=0)
     actions = [rng.integers(0, 3, 1024) for _ in range(64)]
@@ -57,15 +53,10 @@ def measure(games: int) -> dict:
             env.step(actions[i & 63])
         return 300 * 1024
 
-    play_teacher(seeds[:4])
-    play_networks(nets[:1], seeds[:4])
     out = {}
     top = numba.config.NUMBA_NUM_THREADS
     for nt in sorted({1, top}):
         numba.set_num_threads(nt)
-        out[f"teacher rollouts, {nt} thread(s)"] = best_of(lambda: int(play_teacher(seeds).steps.sum()))
-        out[f"20 random networks x {games // 10} games, {nt} thread(s)"] = best_of(
-            lambda: int(play_networks(nets, seeds[: games // 10]).steps.sum()))
         out[f"vector env, 1024 games, {nt} thread(s)"] = best_of(vec)
     out["layer"] = numba.threading_layer()
     return out
@@ -73,18 +64,17 @@ def measure(games: int) -> dict:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--games", type=int, default=10000)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(measure(args.games)))
+        print(json.dumps(measure()))
         return
     best: dict[str, dict] = {}
     for _ in range(args.rounds):
         for layer in LAYERS:
             env = {**os.environ, "NUMBA_THREADING_LAYER": layer, "PYTHONPATH": str(ROOT)}
-            out = subprocess.run([sys.executable, __file__, "--child", "--games", str(args.games)],
+            out = subprocess.run([sys.executable, __file__, "--child"],
                                  env=env, capture_output=True, text=True)
             if out.returncode != 0:
                 print(f"{layer}: failed\n{out.stderr[-1000:]}")
