@@ -19,7 +19,7 @@ def generation_seeds(cfg: EvolveConfig, generation: int) -> np.ndarray:
 def fitness_rules(cfg: EvolveConfig, generation: int) -> Rules:
     """The rules of a generation's fitness games: the step limit starts at fitness_max_steps and
     doubles every fitness_max_steps_doubling generations, up to max_steps."""
-    steps = cfg.fitness_max_steps
+    steps = cfg.fitness_max_steps or cfg.max_steps
     if cfg.fitness_max_steps_doubling > 0:
         steps = steps * 2 ** (generation // cfg.fitness_max_steps_doubling)
     return Rules.classic(cfg.board, int(min(steps, cfg.max_steps)))
@@ -60,22 +60,7 @@ def shaped_fitness(result) -> Scores:
     return Scores(per_game.mean(axis=1), apples)
 
 
-HEADING_MIN_STEPS = 100  # a game shorter than this counts as this long in heading_fitness
-HEADING_WEIGHT = 1.0
-
-
-def heading_fitness(result) -> Scores:
-    """Apples, plus per game how consistently the head moved towards the apple:
-    approach / max(steps, 100), in [-1, 1]. Circling scores about 0 however long it lasts, and a
-    short game cannot score much (dying right after a few good steps earns a few hundredths),
-    while a network that turns towards the apple in every direction scores near 1 in every game,
-    where one that seeks in some directions only and loops in the others stays lower."""
-    apples = result.apples.mean(axis=1).astype(np.float64)
-    per_game = result.apples + HEADING_WEIGHT * result.approach / np.maximum(result.steps, HEADING_MIN_STEPS)
-    return Scores(per_game.mean(axis=1), apples)
-
-
-FITNESS = {"apples": apples_fitness, "shaped": shaped_fitness, "heading": heading_fitness}
+FITNESS = {"apples": apples_fitness, "shaped": shaped_fitness}
 
 
 def evaluate_local(genomes: list[Genome], seeds: np.ndarray, rules: Rules):

@@ -113,10 +113,7 @@ class WeightsStrategy(Strategy):
         sigma = self.sigma(generation)
         if cfg.weight_mutation_spread > 0:
             sigma *= 2.0 ** rng.uniform(-cfg.weight_mutation_spread, cfg.weight_mutation_spread)
-        rate = cfg.weight_mutation_rate
-        if cfg.weight_mutation_rate_spread > 0:
-            rate *= 2.0 ** -rng.uniform(0.0, cfg.weight_mutation_rate_spread)
-        w = mutate_weights(w, rng, rate, sigma)
+        w = mutate_weights(w, rng, cfg.weight_mutation_rate, sigma)
         return Proposal(a.with_weights(w, origin))
 
 
