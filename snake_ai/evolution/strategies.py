@@ -76,11 +76,15 @@ class Strategy:
 
 class WeightsStrategy(Strategy):
     """A fixed architecture from random weights. Elites stay unmutated; a child is a copy of the
-    fitter of two random parents or (with ``crossover_prob``) their uniform crossover, then a
-    Gaussian mutation of ``weight_mutation_rate`` of its genes with a sigma that decays by
-    ``weight_mutation_decay`` per generation down to a tenth of its start, times the child's own
-    factor 2**u, u uniform in [-``weight_mutation_spread``, ``weight_mutation_spread``] (every
-    generation tries small and large steps; selection keeps what works)."""
+    fitter of two random parents or (with ``crossover_prob``) their crossover, uniform per weight
+    or, with ``weight_crossover = "neuron"``, per unit (a unit's incoming weights and bias travel
+    together), then a Gaussian mutation of ``weight_mutation_rate`` of its genes. By default the
+    sigma decays by ``weight_mutation_decay`` per generation down to a tenth of its start, times
+    the child's own factor 2**u, u uniform in [-``weight_mutation_spread``,
+    ``weight_mutation_spread``] (every generation tries small and large steps; selection keeps
+    what works). With ``weight_mutation_tau`` > 0 the sigma is self-adaptive instead: each
+    chromosome carries its own (``Genome.sigma``), and a child's is its parent's times
+    exp(tau * N(0, 1)), within [0.1, 3] x ``weight_mutation_sigma``."""
 
     def initial(self, rng):
         cfg = self.cfg
