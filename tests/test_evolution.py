@@ -310,6 +310,24 @@ def test_kill_9_then_resume_gives_the_identical_history(tmp_path):
         json.loads((full / "best.json").read_text())["heldout_mean_apples"]
 
 
+def test_weights_options_resume_exactly(tmp_path):
+    """Self-adaptive sigmas travel in the checkpoint and the fitness games' step limit follows the
+    generation, so a resumed run with every weights-mode option on repeats the straight run."""
+    from snake_ai.evolution.rundir import read_checkpoint
+    from snake_ai.evolution.run import evolve, prepare_new, prepare_resume
+
+    cfg = EvolveConfig(mode="weights", population=6, elite=2, games=12, validation_games=12, heldout_games=12,
+                       max_steps=300, generations=4, seed=5, weight_mutation_tau=0.3, weight_crossover="neuron",
+                       crossover_prob=0.5, fitness_max_steps=60, fitness_max_steps_doubling=1).validate()
+    evolve(prepare_new(cfg, tmp_path / "full", False))
+    evolve(prepare_new(cfg.with_(generations=2), tmp_path / "part", False))
+    evolve(prepare_resume(tmp_path / "part", generations=4))
+    assert history(tmp_path / "part") == history(tmp_path / "full")
+    genomes = read_checkpoint(tmp_path / "part")[1]
+    assert all(g.sigma is not None for g in genomes) and len({g.sigma for g in genomes}) > 2
+    assert [g.sigma for g in genomes] == [g.sigma for g in read_checkpoint(tmp_path / "full")[1]]
+
+
 H_ARGS = ["--population", "4", "--elite", "1", "--random-parents", "1", "--games", "20", "--max-steps", "300",
           "--heldout-games", "40", "--train-rows", "4000", "--train-epochs", "1", "--seed", "3"]
 

@@ -92,16 +92,16 @@ class EvolveConfig:
     """Weights mode: each child's sigma is the generation's times 2**u, u uniform in [-spread,
     spread], so every generation tries a range of step sizes and selection keeps the ones that
     work; None: 2 for weights mode (a quarter to 4 times), 0 (no spread) otherwise."""
-    weight_mutation_tau: float | None = None
+    weight_mutation_tau: float = 0.0
     """Weights mode: self-adaptive mutation when > 0; every chromosome carries its own sigma
     (weight_mutation_sigma at generation 0) and a child's is its parent's times exp(tau * N(0, 1)),
-    within [a tenth, 3 times] weight_mutation_sigma; decay and spread are then not used. None: 0 (off)."""
+    within [a tenth, 3 times] weight_mutation_sigma; decay and spread are then not used. 0: off."""
     crossover_prob: float = 0.3
     """Weights mode: probability that a child is the crossover of two parents rather than a copy
     of the fitter one (before its mutation)."""
-    weight_crossover: str | None = None
+    weight_crossover: str = "uniform"
     """Weights mode: how two parents cross: uniform (each weight from either) or neuron (each unit's
-    incoming weights and bias together from either); None: uniform."""
+    incoming weights and bias together from either)."""
     fitness: str | None = None
     """What selection ranks: apples (mean apples per game) or shaped (apples plus up to half an
     apple for heading towards it); None: shaped for weights mode, apples otherwise."""
@@ -160,10 +160,6 @@ class EvolveConfig:
             object.__setattr__(self, "weight_mutation_spread", 2.0 if self.mode == "weights" else 0.0)
         if self.games is None:
             object.__setattr__(self, "games", 100 if self.mode == "weights" else 300)
-        if self.weight_mutation_tau is None:
-            object.__setattr__(self, "weight_mutation_tau", 0.0)
-        if self.weight_crossover is None:
-            object.__setattr__(self, "weight_crossover", "uniform")
         if self.fitness is None:
             object.__setattr__(self, "fitness", "shaped" if self.mode == "weights" else "apples")
 
