@@ -17,8 +17,10 @@ from snake_ai.evolution import EvolveConfig, GenomeSpace
 from snake_ai.evolution.batch_training import TrainBudget, TrainJob, train_branches, batches, teacher_pool
 from snake_ai.evolution.genome import Genome
 from snake_ai.evolution.strategies import HybridStrategy, WeightsStrategy, select_parents
-from snake_ai.evolution.operators import (crossover_architecture, crossover_weights, init_weights,
-                                          mutate_architecture, mutate_weights, random_architecture, transplant)
+from snake_ai.evolution.fitness import fitness_rules
+from snake_ai.evolution.operators import (crossover_architecture, crossover_neurons, crossover_weights, init_weights,
+                                          mutate_architecture, mutate_weights, random_architecture, self_adapt_sigma,
+                                          transplant)
 from snake_ai.evolution.rundir import TIMING_COLUMNS
 
 SPACE = GenomeSpace()
@@ -30,6 +32,61 @@ def test_crossover_takes_each_gene_from_a_parent():
     c = crossover_weights(a, b, rng)
     assert set(np.unique(c)) == {0.0, 1.0} and 150 < c.sum() < 350
     np.testing.assert_array_equal(c, crossover_weights(a, b, np.random.default_rng(0)))  # pure given the rng
+
+
+def test_neuron_crossover_moves_whole_units():
+    spec = NetSpec.uniform((9, 15), "relu")
+    a, b = np.zeros(spec.n_params, np.float32), np.ones(spec.n_params, np.float32)
+    c = crossover_neurons(a, b, spec, np.random.default_rng(0))
+    np.testing.assert_array_equal(c, crossover_neurons(a, b, spec, np.random.default_rng(0)))  # pure given the rng
+    assert np.all(a == 0) and np.all(b == 1)  # the parents are not modified
+    from_b = 0
+    for ks, (fan_in, fan_out), bs in spec.layer_slices():
+        k, bias = c[ks].reshape(fan_in, fan_out), c[bs]
+        # each unit (a kernel column and its bias) comes whole from one parent
+        assert np.all(k == k[0]) and np.array_equal(k[0], bias)
+        from_b += int(bias.sum())
+    assert 0 < from_b < 27  # both parents contribute units (9 + 15 + 3)
+
+
+def test_self_adaptive_sigma_is_log_normal_and_bounded():
+    rng = np.random.default_rng(0)
+    s = np.array([self_adapt_sigma(0.3, rng, 0.2, 0.03, 0.9) for _ in range(4000)])
+    assert abs(np.log(s / 0.3).std() - 0.2) < 0.01 and abs(np.log(s / 0.3).mean()) < 0.01
+    assert self_adapt_sigma(0.3, np.random.default_rng(1), 0.2, 0.03, 0.9) == \
+        self_adapt_sigma(0.3, np.random.default_rng(1), 0.2, 0.03, 0.9)  # deterministic given the rng
+    assert 0.03 <= min(self_adapt_sigma(0.03, rng, 5.0, 0.03, 0.9) for _ in range(200))
+    assert max(self_adapt_sigma(0.9, rng, 5.0, 0.03, 0.9) for _ in range(200)) <= 0.9
+
+
+def test_weights_strategy_self_adaptive_children_carry_their_sigma():
+    cfg = EvolveConfig(mode="weights", weight_mutation_tau=0.3, weight_crossover="neuron")
+    s = WeightsStrategy(cfg)
+    pop = [p.genome for p in s.ask(np.random.default_rng(0), 0)]
+    assert all(g.sigma == cfg.weight_mutation_sigma for g in pop)
+    fit = np.arange(20.0)
+    s.tell(pop, fit)
+    nxt = [p.genome for p in s.ask(np.random.default_rng(1), 1)]
+    kept = select_parents(fit, cfg.elite, cfg.random_parents, np.random.default_rng(1))
+    assert [g.sigma for g in nxt[:len(kept)]] == [pop[i].sigma for i in kept]
+    children = nxt[len(kept):]
+    assert len({g.sigma for g in children}) == len(children)  # each child its own step size
+    for g in children:  # mutated by its own sigma: the step from the closest parent has that size
+        assert 0.1 * cfg.weight_mutation_sigma <= g.sigma <= 3 * cfg.weight_mutation_sigma
+        if g.origin == "mutated":
+            step = min(float(np.std(g.weights - pop[i].weights)) for i in kept)
+            assert 0.7 * g.sigma < step < 1.3 * g.sigma
+    again = [p.genome for p in s.ask(np.random.default_rng(1), 1)]
+    assert [g.sigma for g in again] == [g.sigma for g in nxt]  # deterministic given the rng
+    assert all(a.weights.tobytes() == b.weights.tobytes() for a, b in zip(again, nxt))
+    assert Genome.from_dict(children[0].to_dict(), children[0].weights).sigma == children[0].sigma  # saved
+
+
+def test_fitness_games_step_limit_schedule():
+    cfg = EvolveConfig(mode="weights", fitness_max_steps=250, fitness_max_steps_doubling=25)
+    assert [fitness_rules(cfg, g).max_steps for g in (0, 24, 25, 50, 75, 500)] == [250, 250, 500, 1000, 2000, 2000]
+    assert fitness_rules(EvolveConfig(mode="weights", max_steps=700), 9).max_steps == 700  # 0: max_steps
+    assert fitness_rules(EvolveConfig(mode="weights", fitness_max_steps=300), 400).max_steps == 300
 
 
 def test_weight_mutation_rate_and_size():
@@ -251,6 +308,24 @@ def test_kill_9_then_resume_gives_the_identical_history(tmp_path):
     assert history(run) == history(full)
     assert json.loads((run / "best.json").read_text())["heldout_mean_apples"] == \
         json.loads((full / "best.json").read_text())["heldout_mean_apples"]
+
+
+def test_weights_options_resume_exactly(tmp_path):
+    """Self-adaptive sigmas travel in the checkpoint and the fitness games' step limit follows the
+    generation, so a resumed run with every weights-mode option on repeats the straight run."""
+    from snake_ai.evolution.rundir import read_checkpoint
+    from snake_ai.evolution.run import evolve, prepare_new, prepare_resume
+
+    cfg = EvolveConfig(mode="weights", population=6, elite=2, games=12, validation_games=12, heldout_games=12,
+                       max_steps=300, generations=4, seed=5, weight_mutation_tau=0.3, weight_crossover="neuron",
+                       crossover_prob=0.5, fitness_max_steps=60, fitness_max_steps_doubling=1).validate()
+    evolve(prepare_new(cfg, tmp_path / "full", False))
+    evolve(prepare_new(cfg.with_(generations=2), tmp_path / "part", False))
+    evolve(prepare_resume(tmp_path / "part", generations=4))
+    assert history(tmp_path / "part") == history(tmp_path / "full")
+    genomes = read_checkpoint(tmp_path / "part")[1]
+    assert all(g.sigma is not None for g in genomes) and len({g.sigma for g in genomes}) > 2
+    assert [g.sigma for g in genomes] == [g.sigma for g in read_checkpoint(tmp_path / "full")[1]]
 
 
 H_ARGS = ["--population", "4", "--elite", "1", "--random-parents", "1", "--games", "20", "--max-steps", "300",

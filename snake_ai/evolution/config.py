@@ -10,6 +10,7 @@ from ..policy.train import OPTIMIZERS
 
 MODES = ("hybrid", "weights", "architecture")
 FITNESS_NAMES = ("apples", "shaped")
+WEIGHT_CROSSOVERS = ("uniform", "neuron")
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,16 @@ class EvolveConfig:
     """Weights mode: each child's sigma is the generation's times 2**u, u uniform in [-spread,
     spread], so every generation tries a range of step sizes and selection keeps the ones that
     work; None: 2 for weights mode (a quarter to 4 times), 0 (no spread) otherwise."""
+    weight_mutation_tau: float = 0.0
+    """Weights mode: self-adaptive mutation when > 0; every chromosome carries its own sigma
+    (weight_mutation_sigma at generation 0) and a child's is its parent's times exp(tau * N(0, 1)),
+    within [a tenth, 3 times] weight_mutation_sigma; decay and spread are then not used. 0: off."""
     crossover_prob: float = 0.3
-    """Weights mode: probability that a child is the uniform crossover of two parents rather than
-    a copy of the fitter one (before its mutation)."""
+    """Weights mode: probability that a child is the crossover of two parents rather than a copy
+    of the fitter one (before its mutation)."""
+    weight_crossover: str = "uniform"
+    """Weights mode: how two parents cross: uniform (each weight from either) or neuron (each unit's
+    incoming weights and bias together from either)."""
     fitness: str | None = None
     """What selection ranks: apples (mean apples per game) or shaped (apples plus up to half an
     apple for heading towards it); None: shaped for weights mode, apples otherwise."""
@@ -108,6 +116,11 @@ class EvolveConfig:
     """Chromosomes of each generation (the best by fitness) that play the validation games."""
     max_steps: int = 2000
     """Steps after which a game is truncated."""
+    fitness_max_steps: int = 0
+    """Steps after which a fitness game is truncated at generation 0 (validation and held-out
+    games always play max_steps); 0: max_steps."""
+    fitness_max_steps_doubling: int = 0
+    """Generations after which the fitness games' step limit doubles, up to max_steps; 0: it stays."""
     board: int = 50
     """Board size in cells (square)."""
     heldout_games: int = 1000
@@ -175,11 +188,17 @@ class EvolveConfig:
             raise SnakeAIError("weight_mutation_spread must be >= 0")
         if not 0 < self.weight_mutation_decay <= 1:
             raise SnakeAIError(f"weight_mutation_decay must be in (0, 1], got {self.weight_mutation_decay}")
+        if self.weight_mutation_tau < 0:
+            raise SnakeAIError("weight_mutation_tau must be >= 0")
+        if self.weight_crossover not in WEIGHT_CROSSOVERS:
+            raise SnakeAIError(f"unknown weight_crossover {self.weight_crossover!r}; choose from {', '.join(WEIGHT_CROSSOVERS)}")
         if self.fitness not in FITNESS_NAMES:
             raise SnakeAIError(f"unknown fitness {self.fitness!r}; choose from {', '.join(FITNESS_NAMES)}")
         for name in ("games", "max_steps", "heldout_games", "validation_games", "validation_top", "train_games", "train_rows", "train_epochs", "train_batch_size"):
             if getattr(self, name) < 1:
                 raise SnakeAIError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.fitness_max_steps < 0 or self.fitness_max_steps_doubling < 0:
+            raise SnakeAIError("fitness_max_steps and fitness_max_steps_doubling must be >= 0")
         if self.train_lr_scale <= 0:
             raise SnakeAIError("train_lr_scale must be > 0")
         if self.board < 3:

@@ -16,6 +16,15 @@ def generation_seeds(cfg: EvolveConfig, generation: int) -> np.ndarray:
     return derive_seeds(cfg.seed, cfg.games, start=generation * cfg.games)
 
 
+def fitness_rules(cfg: EvolveConfig, generation: int) -> Rules:
+    """The rules of a generation's fitness games: the step limit starts at fitness_max_steps and
+    doubles every fitness_max_steps_doubling generations, up to max_steps."""
+    steps = cfg.fitness_max_steps or cfg.max_steps
+    if cfg.fitness_max_steps_doubling > 0:
+        steps = steps * 2 ** (generation // cfg.fitness_max_steps_doubling)
+    return Rules.classic(cfg.board, int(min(steps, cfg.max_steps)))
+
+
 def validation_seeds(cfg: EvolveConfig) -> np.ndarray:
     from .ga import VALIDATION_START
 

@@ -23,6 +23,9 @@ class Genome:
     """float32 flat weights in the engine's layout; None until trained or initialised."""
     origin: str = "random"
     """How it came to be: random, trained, crossover, mutated, kept..."""
+    sigma: float | None = None
+    """Weights mode with self-adaptive mutation: this chromosome's own mutation step size, passed
+    on (perturbed) to its children; None where the strategy does not use one."""
 
     @property
     def spec(self) -> NetSpec:
@@ -44,10 +47,14 @@ class Genome:
         return replace(self, weights=np.asarray(weights, np.float32), origin=origin or self.origin)
 
     def to_dict(self) -> dict:
-        return {"hidden": list(self.hidden), "activation": self.activation, "optimizer": self.optimizer,
-                "origin": self.origin, "n_params": self.spec.n_params}
+        d = {"hidden": list(self.hidden), "activation": self.activation, "optimizer": self.optimizer,
+             "origin": self.origin, "n_params": self.spec.n_params}
+        if self.sigma is not None:
+            d["sigma"] = self.sigma
+        return d
 
     @classmethod
     def from_dict(cls, d: dict, weights=None) -> "Genome":
         return cls(tuple(int(h) for h in d["hidden"]), str(d["activation"]), str(d["optimizer"]),
-                   None if weights is None else np.asarray(weights, np.float32), str(d.get("origin", "random")))
+                   None if weights is None else np.asarray(weights, np.float32), str(d.get("origin", "random")),
+                   None if d.get("sigma") is None else float(d["sigma"]))

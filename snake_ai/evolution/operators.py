@@ -32,6 +32,20 @@ def crossover_weights(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) ->
     return np.where(mask, a, b).astype(np.float32)
 
 
+def crossover_neurons(a: np.ndarray, b: np.ndarray, spec: NetSpec, rng: np.random.Generator) -> np.ndarray:
+    """Unit-wise crossover: every unit (hidden or output) takes its incoming weights and its bias
+    together from a or from b, so the features a parent's units compute survive intact."""
+    out = np.array(a, np.float32, copy=True)
+    b = np.asarray(b, np.float32)
+    for ks, (fan_in, fan_out), bs in spec.layer_slices():
+        from_b = rng.random(fan_out) < 0.5
+        k = out[ks].reshape(fan_in, fan_out)
+        k[:, from_b] = b[ks].reshape(fan_in, fan_out)[:, from_b]
+        out[ks] = k.reshape(-1)
+        out[bs] = np.where(from_b, b[bs], out[bs])
+    return out
+
+
 def crossover_architecture(a: Genome, b: Genome, rng: np.random.Generator) -> Genome:
     """Gene-wise crossover: layer count, each layer's units, activation and optimizer each from a or b."""
     n = len(a.hidden) if rng.random() < 0.5 else len(b.hidden)
@@ -77,6 +91,12 @@ def mutate_weights(w: np.ndarray, rng: np.random.Generator, rate: float, sigma: 
         mask[int(rng.integers(0, w.size))] = True
     w[mask] += rng.normal(0.0, sigma, int(mask.sum())).astype(np.float32)
     return w
+
+
+def self_adapt_sigma(sigma: float, rng: np.random.Generator, tau: float, lo: float, hi: float) -> float:
+    """A child's own mutation step size: the parent's times exp(tau * N(0, 1)) (log-normal
+    self-adaptation, as in evolution strategies), kept within [lo, hi]."""
+    return float(np.clip(sigma * np.exp(tau * rng.standard_normal()), lo, hi))
 
 
 def transplant(parent_weights: np.ndarray, parent_spec: NetSpec, child_spec: NetSpec,

@@ -18,7 +18,7 @@ from ..lock import LOCK_NAME, acquire as lock_run
 from . import archive, rundir
 from .batch_training import TrainBudget
 from .config import EvolveConfig
-from .fitness import FITNESS, evaluate_local, generation_seeds, heldout_seeds, validation_seeds
+from .fitness import FITNESS, evaluate_local, fitness_rules, generation_seeds, heldout_seeds, validation_seeds
 from .ga import POOL_START, data_seed, generation_rng
 from .reporters import CheckpointReporter, PlotReporter
 from .strategies import make_strategy
@@ -169,7 +169,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
             proposals = strategy.ask(generation_rng(cfg, gen), gen)
             genomes, trained = train_proposals(trainer, proposals, data_seed(cfg, gen), progress)
             t1 = time.perf_counter()
-            scores = shaping(evaluator(genomes, generation_seeds(cfg, gen), run.rules))
+            scores = shaping(evaluator(genomes, generation_seeds(cfg, gen), fitness_rules(cfg, gen)))
             strategy.tell(genomes, scores.fitness)
             order = np.argsort(-scores.fitness, kind="stable")
             top = [int(i) for i in order[: cfg.validation_top]]

@@ -18,8 +18,8 @@ import numpy as np
 from .batch_training import TrainJob
 from .config import EvolveConfig
 from .genome import Genome
-from .operators import (crossover_architecture, crossover_weights, init_weights, mutate_architecture,
-                        mutate_weights, random_architecture, transplant)
+from .operators import (crossover_architecture, crossover_neurons, crossover_weights, init_weights,
+                        mutate_architecture, mutate_weights, random_architecture, self_adapt_sigma, transplant)
 
 
 @dataclass(frozen=True)
@@ -76,14 +76,20 @@ class Strategy:
 
 class WeightsStrategy(Strategy):
     """A fixed architecture from random weights. Elites stay unmutated; a child is a copy of the
-    fitter of two random parents or (with ``crossover_prob``) their uniform crossover, then a
-    Gaussian mutation of ``weight_mutation_rate`` of its genes with a sigma that decays by
-    ``weight_mutation_decay`` per generation down to a tenth of its start, times the child's own
-    factor 2**u, u uniform in [-``weight_mutation_spread``, ``weight_mutation_spread``] (every
-    generation tries small and large steps; selection keeps what works)."""
+    fitter of two random parents or (with ``crossover_prob``) their crossover, uniform per weight
+    or, with ``weight_crossover = "neuron"``, per unit (a unit's incoming weights and bias travel
+    together), then a Gaussian mutation of ``weight_mutation_rate`` of its genes. By default the
+    sigma decays by ``weight_mutation_decay`` per generation down to a tenth of its start, times
+    the child's own factor 2**u, u uniform in [-``weight_mutation_spread``,
+    ``weight_mutation_spread``] (every generation tries small and large steps; selection keeps
+    what works). With ``weight_mutation_tau`` > 0 the sigma is self-adaptive instead: each
+    chromosome carries its own (``Genome.sigma``), and a child's is its parent's times
+    exp(tau * N(0, 1)), within [0.1, 3] x ``weight_mutation_sigma``."""
 
     def initial(self, rng):
-        g = Genome(tuple(self.cfg.fixed_hidden), self.cfg.fixed_activation, "none")
+        cfg = self.cfg
+        g = Genome(tuple(cfg.fixed_hidden), cfg.fixed_activation, "none",
+                   sigma=cfg.weight_mutation_sigma if cfg.weight_mutation_tau > 0 else None)
         return Proposal(g.with_weights(init_weights(g.spec, rng), "random"))
 
     def sigma(self, generation: int) -> float:
@@ -91,16 +97,27 @@ class WeightsStrategy(Strategy):
         return float(cfg.weight_mutation_sigma * max(cfg.weight_mutation_decay ** generation, 0.1))
 
     def child(self, parents, pf, rng, generation):
+        cfg = self.cfg
         i, j = pick_pair(pf, rng)
         a, b = parents[i], parents[j]
-        if rng.random() < self.cfg.crossover_prob:
-            w, origin = crossover_weights(a.weights, b.weights, rng), "crossover"
+        if rng.random() < cfg.crossover_prob:
+            if cfg.weight_crossover == "neuron":
+                w = crossover_neurons(a.weights, b.weights, a.spec, rng)
+            else:
+                w = crossover_weights(a.weights, b.weights, rng)
+            origin = "crossover"
         else:
             w, origin = a.weights, "mutated"
+        if cfg.weight_mutation_tau > 0:
+            s0 = cfg.weight_mutation_sigma
+            sigma = self_adapt_sigma(a.sigma if a.sigma is not None else s0, rng, cfg.weight_mutation_tau,
+                                     0.1 * s0, 3.0 * s0)
+            w = mutate_weights(w, rng, cfg.weight_mutation_rate, sigma)
+            return Proposal(replace(a, sigma=sigma).with_weights(w, origin))
         sigma = self.sigma(generation)
-        if self.cfg.weight_mutation_spread > 0:
-            sigma *= 2.0 ** rng.uniform(-self.cfg.weight_mutation_spread, self.cfg.weight_mutation_spread)
-        w = mutate_weights(w, rng, self.cfg.weight_mutation_rate, sigma)
+        if cfg.weight_mutation_spread > 0:
+            sigma *= 2.0 ** rng.uniform(-cfg.weight_mutation_spread, cfg.weight_mutation_spread)
+        w = mutate_weights(w, rng, cfg.weight_mutation_rate, sigma)
         return Proposal(a.with_weights(w, origin))
 
 
