@@ -88,9 +88,13 @@ class EvolveConfig:
     """Weights mode: the sigma is multiplied by this every generation, down to a tenth of its
     start; None: 0.98 for weights mode, 1 (constant) otherwise."""
     weight_mutation_spread: float | None = None
-    """Weights mode: each child's sigma is the generation's times 2**u, u uniform in [-spread,
-    spread], so every generation tries a range of step sizes and selection keeps the ones that
-    work; None: 2 for weights mode (a quarter to 4 times), 0 (no spread) otherwise."""
+    """Weights mode and hybrid refinements: each child's sigma is the generation's times 2**u, u
+    uniform in [-spread, spread], so every generation tries a range of step sizes and selection
+    keeps the ones that work; None: 2 (a quarter to 4 times), 0 (no spread) for architecture mode."""
+    refine_children: int | None = None
+    """Hybrid: children that are weight mutants of the fittest parents (the best, the second,
+    the third, the best again...), each with its own sigma spread, never retrained; the other
+    children are bred from two random parents as the study did. None: 6 for hybrid, 0 otherwise."""
     crossover_prob: float = 0.3
     """Weights mode: probability that a child is the uniform crossover of two parents rather than
     a copy of the fitter one (before its mutation)."""
@@ -144,7 +148,9 @@ class EvolveConfig:
         if self.weight_mutation_decay is None:
             object.__setattr__(self, "weight_mutation_decay", 0.98 if self.mode == "weights" else 1.0)
         if self.weight_mutation_spread is None:
-            object.__setattr__(self, "weight_mutation_spread", 2.0 if self.mode == "weights" else 0.0)
+            object.__setattr__(self, "weight_mutation_spread", 0.0 if self.mode == "architecture" else 2.0)
+        if self.refine_children is None:
+            object.__setattr__(self, "refine_children", 6 if self.mode == "hybrid" else 0)
         if self.games is None:
             object.__setattr__(self, "games", 100 if self.mode == "weights" else 300)
         if self.fitness is None:
@@ -169,6 +175,8 @@ class EvolveConfig:
             v = getattr(self, name)
             if not 0 <= v <= 1:
                 raise SnakeAIError(f"{name} must be in [0, 1], got {v}")
+        if not 0 <= self.refine_children <= self.children:
+            raise SnakeAIError(f"refine_children must be in [0, {self.children}] (the children), got {self.refine_children}")
         if self.weight_mutation_sigma < 0:
             raise SnakeAIError("weight_mutation_sigma must be >= 0")
         if self.weight_mutation_spread < 0:

@@ -65,7 +65,11 @@ class Strategy:
         parents = [self.genomes[i] for i in idx]
         pf = self.fitness[idx]
         kept = [Proposal(replace(p, origin="kept")) for p in parents]
-        return kept + [self.child(parents, pf, rng, generation) for _ in range(self.cfg.children)]
+        return kept + self.breed(parents, pf, rng, generation)
+
+    def breed(self, parents, pf, rng, generation) -> list[Proposal]:
+        """The generation's children, given the parents (the fittest first)."""
+        return [self.child(parents, pf, rng, generation) for _ in range(self.cfg.children)]
 
     def initial(self, rng) -> Proposal:
         raise NotImplementedError
@@ -129,6 +133,22 @@ class HybridStrategy(ArchitectureStrategy):
     and is retrained. An architecture mutation (``mutation_prob``) that changes the shape also
     transplants and retrains. Children that need no training get a weight mutation instead.
     """
+
+    REFINE_FROM = 3  # refinement children come from this many of the fittest parents, in turn
+
+    def breed(self, parents, pf, rng, generation):
+        top = min(self.REFINE_FROM, self.cfg.elite)  # parents come fittest first (select_parents)
+        refined = [self.refine(parents[r % top], rng) for r in range(self.cfg.refine_children)]
+        bred = [self.child(parents, pf, rng, generation) for _ in range(self.cfg.children - len(refined))]
+        return refined + bred
+
+    def refine(self, parent: Genome, rng) -> Proposal:
+        """A weight mutant of ``parent``: ``weight_mutation_rate`` of its weights moved by a sigma
+        of ``weight_mutation_sigma`` times 2**u, u uniform in [-spread, spread]."""
+        cfg = self.cfg
+        sigma = cfg.weight_mutation_sigma * 2.0 ** rng.uniform(-cfg.weight_mutation_spread, cfg.weight_mutation_spread)
+        return Proposal(parent.with_weights(mutate_weights(parent.weights, rng, cfg.weight_mutation_rate, sigma),
+                                            "refined"))
 
     def child(self, parents, pf, rng, generation):
         cfg = self.cfg
