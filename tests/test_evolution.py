@@ -192,6 +192,16 @@ def test_hybrid_refines_the_fittest_parents_in_turn_then_breeds():
     assert all(0.5 * lo * cfg.weight_mutation_sigma < x < 1.5 * hi * cfg.weight_mutation_sigma for x in steps)
     assert max(steps) > 1.2 * min(steps)  # each refinement draws its own sigma
     assert all(p.genome.origin != "refined" for p in nxt[len(kept) + cfg.refine_children:])
+    # only parents at least as fit as the teacher (the reference) are refined; none: all bred
+    s.tell(pop, fit, reference=float(fit[order[1]]))
+    nxt = s.ask(np.random.default_rng(4), 1)
+    refined = [p for p in nxt if p.genome.origin == "refined"]
+    assert len(refined) == cfg.refine_children
+    assert all(any(p.genome.same_architecture(pop[int(i)]) and
+                   (p.genome.weights != pop[int(i)].weights).sum() < 0.5 * p.genome.weights.size
+                   for i in order[:2]) for p in refined)
+    s.tell(pop, fit, reference=float(fit.max()) + 1)
+    assert all(p.genome.origin != "refined" for p in s.ask(np.random.default_rng(4), 1))
     # without refinements every child is bred, as the study did
     s0 = HybridStrategy(EvolveConfig(refine_children=0))
     s0.tell(pop, fit)

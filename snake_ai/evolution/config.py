@@ -93,8 +93,10 @@ class EvolveConfig:
     keeps the ones that work; None: 2 (a quarter to 4 times), 0 (no spread) for architecture mode."""
     refine_children: int | None = None
     """Hybrid: children that are weight mutants of the fittest parents (the best, the second,
-    the third, the best again...), each with its own sigma spread, never retrained; the other
-    children are bred from two random parents as the study did. None: 6 for hybrid, 0 otherwise."""
+    the third, the best again...) among those at least as fit as the teacher on the same games,
+    each with its own sigma spread, never retrained; the other children (all of them while no
+    parent matches the teacher) are bred from two random parents as the study did. None: 6 for
+    hybrid, 0 otherwise."""
     crossover_prob: float = 0.3
     """Weights mode: probability that a child is the uniform crossover of two parents rather than
     a copy of the fitter one (before its mutation)."""

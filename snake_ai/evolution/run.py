@@ -146,7 +146,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     strategy = make_strategy(cfg)
     shaping = FITNESS[cfg.fitness]
     if run.genomes:  # resumed: the strategy continues from the last evaluated generation
-        strategy.tell(run.genomes, run.fitness)
+        strategy.tell(run.genomes, run.fitness, teacher_fitness(cfg, run.start_generation - 1, run.rules, shaping))
     reporters = [CheckpointReporter(), archive.ArchiveReporter(), *reporters, PlotReporter()]
     for r in reporters:
         r.start(run)
@@ -172,7 +172,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
             genomes, trained = train_proposals(trainer, proposals, data_seed(cfg, gen), progress)
             t1 = time.perf_counter()
             scores = shaping(evaluator(genomes, generation_seeds(cfg, gen), run.rules))
-            strategy.tell(genomes, scores.fitness)
+            strategy.tell(genomes, scores.fitness, teacher_fitness(cfg, gen, run.rules, shaping))
             order = np.argsort(-scores.fitness, kind="stable")
             top = [int(i) for i in order[: cfg.validation_top]]
             val = validate([genomes[i] for i in top], vseeds, run.rules, evaluator, validated)
@@ -197,6 +197,12 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
         r.end(run, summary)
     run.close()
     return summary
+
+
+def teacher_fitness(cfg: EvolveConfig, generation: int, rules: Rules, shaping) -> float:
+    """The teacher's fitness on a generation's games (a reference for the strategy; the teacher
+    is fast, so it always plays here, whatever the backend)."""
+    return float(shaping(play_teacher(generation_seeds(cfg, generation), rules)).fitness[0])
 
 
 def _key(g) -> tuple:

@@ -1,8 +1,9 @@
 """The genetic algorithms as ask/tell strategies (evosax's shape), one per mode.
 
 ``ask(rng, generation)`` proposes a generation: a list of ``Proposal``, each a genome and, when its
-weights still need Keras training, the ``TrainJob`` that trains it. ``tell(genomes, fitness)`` gives
-the strategy the evaluated generation (fitness already shaped by the caller). Evaluation, training
+weights still need Keras training, the ``TrainJob`` that trains it. ``tell(genomes, fitness, reference)`` gives
+the strategy the evaluated generation (fitness already shaped by the caller) and, optionally, the
+teacher's fitness on the same games. Evaluation, training
 and fitness shaping stay outside; every random choice comes from the generator passed to ``ask``.
 
 Breeding follows the study (SPEC section 3): the top ``elite`` and ``random_parents`` others are
@@ -54,9 +55,12 @@ class Strategy:
         self.cfg = cfg
         self.genomes: list[Genome] = []
         self.fitness = np.zeros(0)
+        self.reference: float | None = None
 
-    def tell(self, genomes: list[Genome], fitness) -> None:
+    def tell(self, genomes: list[Genome], fitness, reference: float | None = None) -> None:
+        """The evaluated generation; ``reference``: the teacher's fitness on the same games."""
         self.genomes, self.fitness = list(genomes), np.asarray(fitness, np.float64)
+        self.reference = None if reference is None else float(reference)
 
     def ask(self, rng: np.random.Generator, generation: int) -> list[Proposal]:
         if not self.genomes:
@@ -137,8 +141,12 @@ class HybridStrategy(ArchitectureStrategy):
     REFINE_FROM = 3  # refinement children come from this many of the fittest parents, in turn
 
     def breed(self, parents, pf, rng, generation):
-        top = min(self.REFINE_FROM, self.cfg.elite)  # parents come fittest first (select_parents)
-        refined = [self.refine(parents[r % top], rng) for r in range(self.cfg.refine_children)]
+        # parents come fittest first (select_parents); only those that play at least as well as
+        # the teacher whose decisions they learnt from are refined: below it, Keras (re)training
+        # of new architectures still has more to give than weight noise
+        top = [p for p, f in zip(parents[: min(self.REFINE_FROM, self.cfg.elite)], pf)
+               if self.reference is None or f >= self.reference]
+        refined = [self.refine(top[r % len(top)], rng) for r in range(self.cfg.refine_children)] if top else []
         bred = [self.child(parents, pf, rng, generation) for _ in range(self.cfg.children - len(refined))]
         return refined + bred
 
