@@ -170,7 +170,7 @@ def test_hybrid_child_with_a_mutated_architecture_is_retrained():
 
 def test_hybrid_refines_the_fittest_parents_in_turn_then_breeds():
     cfg = EvolveConfig()
-    assert cfg.refine_children == 6 and cfg.weight_mutation_spread == 2.0
+    assert cfg.refine_share == 0.5 and cfg.refine_children == 6 and cfg.weight_mutation_spread == 2.0
     s = HybridStrategy(cfg)
     pop = [_trained((9, 15), seed=i) for i in range(10)] + [_trained((32,), "tanh", seed=i) for i in range(10, 20)]
     fit = np.random.default_rng(3).random(20)
@@ -203,10 +203,11 @@ def test_hybrid_refines_the_fittest_parents_in_turn_then_breeds():
     s.tell(pop, fit, reference=float(fit.max()) + 1)
     assert all(p.genome.origin != "refined" for p in s.ask(np.random.default_rng(4), 1))
     # without refinements every child is bred, as the study did
-    s0 = HybridStrategy(EvolveConfig(refine_children=0))
+    s0 = HybridStrategy(EvolveConfig(refine_share=0.0))
     s0.tell(pop, fit)
     assert all(p.genome.origin != "refined" for p in s0.ask(np.random.default_rng(4), 1))
-    assert EvolveConfig(mode="architecture").refine_children == 0
+    assert EvolveConfig(mode="architecture").refine_children == 0 == EvolveConfig(mode="weights").refine_share
+    assert EvolveConfig(population=4, elite=1, random_parents=1).refine_children == 1
 
 
 def test_validation_replays_only_genomes_it_has_not_seen():
@@ -340,6 +341,7 @@ def test_hybrid_is_deterministic_across_workers_and_resume(tmp_path):
     (["--population", "1"], "population"),
     (["--population", "6", "--elite", "5", "--random-parents", "3"], "more than"),
     (["--mode", "darwin"], "mode"),
+    (["--refine-share", "1.5"], "refine_share"),
 ])
 def test_bad_configurations(tmp_path, args, msg):
     p = cli("evolve", *args, "--out", str(tmp_path / "r"))

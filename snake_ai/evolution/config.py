@@ -91,12 +91,12 @@ class EvolveConfig:
     """Weights mode and hybrid refinements: each child's sigma is the generation's times 2**u, u
     uniform in [-spread, spread], so every generation tries a range of step sizes and selection
     keeps the ones that work; None: 2 (a quarter to 4 times), 0 (no spread) for architecture mode."""
-    refine_children: int | None = None
-    """Hybrid: children that are weight mutants of the fittest parents (the best, the second,
-    the third, the best again...) among those at least as fit as the teacher on the same games,
-    each with its own sigma spread, never retrained; the other children (all of them while no
-    parent matches the teacher) are bred from two random parents as the study did. None: 6 for
-    hybrid, 0 otherwise."""
+    refine_share: float | None = None
+    """Hybrid: the share of each generation's children (rounded) that are weight mutants of the
+    fittest parents (the best, the second, the third, the best again...) among those at least as
+    fit as the teacher on the same games, each with its own sigma spread, never retrained; the
+    other children (all of them while no parent matches the teacher) are bred from two random
+    parents as the study did. None: 0.5 for hybrid (6 of 12 children), 0 otherwise."""
     crossover_prob: float = 0.3
     """Weights mode: probability that a child is the uniform crossover of two parents rather than
     a copy of the fitter one (before its mutation)."""
@@ -126,7 +126,7 @@ class EvolveConfig:
     """The hidden activation of weights mode."""
     train_games: int = 300
     """Teacher games whose decisions form the Keras training pool (hybrid, architecture)."""
-    train_rows: int = 100_000
+    train_rows: int = 200_000
     """Rows drawn from the pool for a generation's brief trainings (every branch sees the same batches)."""
     train_epochs: int = 1
     """Epochs of one brief training."""
@@ -151,8 +151,8 @@ class EvolveConfig:
             object.__setattr__(self, "weight_mutation_decay", 0.98 if self.mode == "weights" else 1.0)
         if self.weight_mutation_spread is None:
             object.__setattr__(self, "weight_mutation_spread", 0.0 if self.mode == "architecture" else 2.0)
-        if self.refine_children is None:
-            object.__setattr__(self, "refine_children", 6 if self.mode == "hybrid" else 0)
+        if self.refine_share is None:
+            object.__setattr__(self, "refine_share", 0.5 if self.mode == "hybrid" else 0.0)
         if self.games is None:
             object.__setattr__(self, "games", 100 if self.mode == "weights" else 300)
         if self.fitness is None:
@@ -173,12 +173,10 @@ class EvolveConfig:
         if self.elite + self.random_parents >= self.population:
             raise SnakeAIError(f"no room for children: population {self.population} must exceed parents "
                                f"({self.elite} + {self.random_parents})")
-        for name in ("mutation_prob", "weight_mutation_rate", "crossover_prob"):
+        for name in ("mutation_prob", "weight_mutation_rate", "crossover_prob", "refine_share"):
             v = getattr(self, name)
             if not 0 <= v <= 1:
                 raise SnakeAIError(f"{name} must be in [0, 1], got {v}")
-        if not 0 <= self.refine_children <= self.children:
-            raise SnakeAIError(f"refine_children must be in [0, {self.children}] (the children), got {self.refine_children}")
         if self.weight_mutation_sigma < 0:
             raise SnakeAIError("weight_mutation_sigma must be >= 0")
         if self.weight_mutation_spread < 0:
@@ -206,6 +204,11 @@ class EvolveConfig:
     @property
     def children(self) -> int:
         return self.population - self.elite - self.random_parents
+
+    @property
+    def refine_children(self) -> int:
+        """Hybrid: how many children a generation refines (once parents match the teacher)."""
+        return int(round(self.refine_share * self.children))
 
     def to_dict(self) -> dict:
         d = asdict(self)
