@@ -353,6 +353,9 @@ def test_bad_config_file_and_resume_targets(tmp_path):
     (tmp_path / "bad.toml").write_text('mode = "hybrid"\n[space]\nactivations = ["relu", "swish"]\n')
     p = cli("evolve", "--config", str(tmp_path / "bad.toml"), "--out", str(tmp_path / "r"))
     assert p.returncode == 2 and "swish" in p.stderr
+    (tmp_path / "table.toml").write_text("games = {a = 1}\n")  # a mode-dependent key: int or unset
+    p = cli("evolve", "--config", str(tmp_path / "table.toml"), "--out", str(tmp_path / "r"))
+    assert p.returncode == 2 and "games must be an integer" in p.stderr and "Traceback" not in p.stderr
     (tmp_path / "typo.toml").write_text("populaton = 3\n")
     p = cli("evolve", "--config", str(tmp_path / "typo.toml"))
     assert p.returncode == 2 and "populaton" in p.stderr

@@ -49,11 +49,12 @@ def _check_types(cls, d: dict, prefix: str) -> None:
     def number(v):
         return type(v) in (int, float) and math.isfinite(v)
 
-    ok = {"int": lambda v: type(v) is int, "float": number, "float | None": lambda v: v is None or number(v),
+    ok = {"int": lambda v: type(v) is int, "int | None": lambda v: v is None or type(v) is int,
+          "float": number, "float | None": lambda v: v is None or number(v),
           "str": lambda v: type(v) is str, "GenomeSpace": lambda v: isinstance(v, dict),
           "tuple[int, ...]": lambda v: isinstance(v, (list, tuple)) and all(type(x) is int for x in v),
           "tuple[str, ...]": lambda v: isinstance(v, (list, tuple)) and all(type(x) is str for x in v)}
-    words = {"int": "an integer", "float": "a finite number", "float | None": "a finite number",
+    words = {"int": "an integer", "int | None": "an integer", "float": "a finite number", "float | None": "a finite number",
              "str": "a string", "GenomeSpace": "a table", "tuple[int, ...]": "a list of integers",
              "tuple[str, ...]": "a list of strings"}
     for f in fields(cls):
