@@ -90,8 +90,8 @@ class EvolveConfig:
     start; None: 0.98 for weights mode, 1 (constant) otherwise."""
     weight_mutation_spread: float | None = None
     """Weights mode and hybrid refinements: each child's sigma is the generation's times 2**u, u
-    uniform in [-spread, spread], so every generation tries a range of step sizes and selection
-    keeps the ones that work; None: 2 (a quarter to 4 times), 0 (no spread) for architecture mode."""
+    uniform in [-spread, spread] (each generation tries a range of step sizes); None: 2 (a quarter
+    to 4 times), 0 (no spread) for architecture mode."""
     refine_share: float | None = None
     """Hybrid: the share of each generation's children (rounded) that are weight mutants of the
     fittest parents (the best, the second, the third, the best again...) among those at least as
