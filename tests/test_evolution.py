@@ -225,6 +225,69 @@ def test_hybrid_child_with_a_mutated_architecture_is_retrained():
     assert shapes > 10
 
 
+def test_hybrid_refines_the_fittest_parents_in_turn_then_breeds():
+    cfg = EvolveConfig()
+    assert cfg.refine_share == 0.5 and cfg.refine_children == 6 and cfg.weight_mutation_spread == 2.0
+    s = HybridStrategy(cfg)
+    pop = [_trained((9, 15), seed=i) for i in range(10)] + [_trained((32,), "tanh", seed=i) for i in range(10, 20)]
+    fit = np.random.default_rng(3).random(20)
+    s.tell(pop, fit)
+    nxt = s.ask(np.random.default_rng(4), 1)
+    assert len(nxt) == 20
+    kept = select_parents(fit, cfg.elite, cfg.random_parents, np.random.default_rng(4))
+    order = np.argsort(-fit, kind="stable")
+    refined = nxt[len(kept):len(kept) + cfg.refine_children]
+    steps = []
+    for r, p in enumerate(refined):  # the best, the second, the third, the best again...
+        parent = pop[int(order[r % 3])]
+        assert p.job is None and p.genome.origin == "refined" and p.genome.same_architecture(parent)
+        assert p.genome.optimizer == parent.optimizer
+        changed = p.genome.weights != parent.weights
+        assert 0 < changed.sum() < 3 * cfg.weight_mutation_rate * changed.size
+        steps.append(float(np.std((p.genome.weights - parent.weights)[changed])))
+    lo, hi = 2.0 ** -cfg.weight_mutation_spread, 2.0 ** cfg.weight_mutation_spread
+    assert all(0.5 * lo * cfg.weight_mutation_sigma < x < 1.5 * hi * cfg.weight_mutation_sigma for x in steps)
+    assert max(steps) > 1.2 * min(steps)  # each refinement draws its own sigma
+    assert all(p.genome.origin != "refined" for p in nxt[len(kept) + cfg.refine_children:])
+    # only parents at least as fit as the teacher (the reference) are refined; none: all bred
+    s.tell(pop, fit, reference=float(fit[order[1]]))
+    nxt = s.ask(np.random.default_rng(4), 1)
+    refined = [p for p in nxt if p.genome.origin == "refined"]
+    assert len(refined) == cfg.refine_children
+    assert all(any(p.genome.same_architecture(pop[int(i)]) and
+                   (p.genome.weights != pop[int(i)].weights).sum() < 0.5 * p.genome.weights.size
+                   for i in order[:2]) for p in refined)
+    s.tell(pop, fit, reference=float(fit.max()) + 1)
+    assert all(p.genome.origin != "refined" for p in s.ask(np.random.default_rng(4), 1))
+    # without refinements every child is bred, as the study did
+    s0 = HybridStrategy(EvolveConfig(refine_share=0.0))
+    s0.tell(pop, fit)
+    assert all(p.genome.origin != "refined" for p in s0.ask(np.random.default_rng(4), 1))
+    assert EvolveConfig(mode="architecture").refine_children == 0 == EvolveConfig(mode="weights").refine_share
+    assert EvolveConfig(population=4, elite=1, random_parents=1).refine_children == 1
+
+
+def test_validation_replays_only_genomes_it_has_not_seen():
+    from snake_ai.engine import Rules, derive_seeds, pack, play_networks
+    from snake_ai.evolution.run import validate
+
+    calls = []
+
+    def evaluator(genomes, seeds, rules):
+        calls.append(len(genomes))
+        return play_networks(pack([g.network() for g in genomes]), seeds, rules)
+
+    rules, seeds = Rules.classic(20, 200), derive_seeds(0, 30)
+    a, b, c = _trained((9,), seed=1), _trained((9,), seed=2), _trained((9,), seed=3)
+    cache = {}
+    first = validate([a, b, a], seeds, rules, evaluator, cache)
+    assert calls == [2] and first[0] == first[2]
+    again = validate([b, c, a.with_weights(a.weights, "kept")], seeds, rules, evaluator, cache)
+    assert calls == [2, 1] and again[0] == first[1] and again[2] == first[0]
+    fresh = play_networks([g.network() for g in (a, b, c)], seeds, rules).apples.mean(1)
+    np.testing.assert_array_equal([first[0], first[1], again[1]], fresh)
+
+
 BUDGET = TrainBudget(rows=4096, epochs=2, batch_size=512, lr_scale=2.0, pool_games=5, pool_seed=0,
                      pool_start=2**41, board=50, max_steps=2000)
 
@@ -353,6 +416,7 @@ def test_hybrid_is_deterministic_across_workers_and_resume(tmp_path):
     (["--population", "1"], "population"),
     (["--population", "6", "--elite", "5", "--random-parents", "3"], "more than"),
     (["--mode", "darwin"], "mode"),
+    (["--refine-share", "1.5"], "refine_share"),
 ])
 def test_bad_configurations(tmp_path, args, msg):
     p = cli("evolve", *args, "--out", str(tmp_path / "r"))
@@ -364,6 +428,9 @@ def test_bad_config_file_and_resume_targets(tmp_path):
     (tmp_path / "bad.toml").write_text('mode = "hybrid"\n[space]\nactivations = ["relu", "swish"]\n')
     p = cli("evolve", "--config", str(tmp_path / "bad.toml"), "--out", str(tmp_path / "r"))
     assert p.returncode == 2 and "swish" in p.stderr
+    (tmp_path / "table.toml").write_text("games = {a = 1}\n")  # a mode-dependent key: int or unset
+    p = cli("evolve", "--config", str(tmp_path / "table.toml"), "--out", str(tmp_path / "r"))
+    assert p.returncode == 2 and "games must be an integer" in p.stderr and "Traceback" not in p.stderr
     (tmp_path / "typo.toml").write_text("populaton = 3\n")
     p = cli("evolve", "--config", str(tmp_path / "typo.toml"))
     assert p.returncode == 2 and "populaton" in p.stderr

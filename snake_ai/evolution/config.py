@@ -50,11 +50,12 @@ def _check_types(cls, d: dict, prefix: str) -> None:
     def number(v):
         return type(v) in (int, float) and math.isfinite(v)
 
-    ok = {"int": lambda v: type(v) is int, "float": number, "float | None": lambda v: v is None or number(v),
+    ok = {"int": lambda v: type(v) is int, "int | None": lambda v: v is None or type(v) is int,
+          "float": number, "float | None": lambda v: v is None or number(v),
           "str": lambda v: type(v) is str, "GenomeSpace": lambda v: isinstance(v, dict),
           "tuple[int, ...]": lambda v: isinstance(v, (list, tuple)) and all(type(x) is int for x in v),
           "tuple[str, ...]": lambda v: isinstance(v, (list, tuple)) and all(type(x) is str for x in v)}
-    words = {"int": "an integer", "float": "a finite number", "float | None": "a finite number",
+    words = {"int": "an integer", "int | None": "an integer", "float": "a finite number", "float | None": "a finite number",
              "str": "a string", "GenomeSpace": "a table", "tuple[int, ...]": "a list of integers",
              "tuple[str, ...]": "a list of strings"}
     for f in fields(cls):
@@ -89,13 +90,19 @@ class EvolveConfig:
     """Weights mode: the sigma is multiplied by this every generation, down to a tenth of its
     start; None: 0.98 for weights mode, 1 (constant) otherwise."""
     weight_mutation_spread: float | None = None
-    """Weights mode: each child's sigma is the generation's times 2**u, u uniform in [-spread,
-    spread], so every generation tries a range of step sizes and selection keeps the ones that
-    work; None: 2 for weights mode (a quarter to 4 times), 0 (no spread) otherwise."""
+    """Weights mode and hybrid refinements: each child's sigma is the generation's times 2**u, u
+    uniform in [-spread, spread] (each generation tries a range of step sizes); None: 2 (a quarter
+    to 4 times), 0 (no spread) for architecture mode."""
     weight_mutation_tau: float = 0.0
     """Weights mode: self-adaptive mutation when > 0; every chromosome carries its own sigma
     (weight_mutation_sigma at generation 0) and a child's is its parent's times exp(tau * N(0, 1)),
     within [a tenth, 3 times] weight_mutation_sigma; decay and spread are then not used. 0: off."""
+    refine_share: float | None = None
+    """Hybrid: the share of each generation's children (rounded) that are weight mutants of the
+    fittest parents (the best, the second, the third, the best again...) among those at least as
+    fit as the teacher on the same games, each with its own sigma spread, never retrained; the
+    other children (all of them while no parent matches the teacher) are bred from two random
+    parents as the study did. None: 0.5 for hybrid (6 of 12 children), 0 otherwise."""
     crossover_prob: float = 0.3
     """Weights mode: probability that a child is the crossover of two parents rather than a copy
     of the fitter one (before its mutation)."""
@@ -133,7 +140,7 @@ class EvolveConfig:
     """The hidden activation of weights mode."""
     train_games: int = 300
     """Teacher games whose decisions form the Keras training pool (hybrid, architecture)."""
-    train_rows: int = 100_000
+    train_rows: int = 200_000
     """Rows drawn from the pool for a generation's brief trainings (every branch sees the same batches)."""
     train_epochs: int = 1
     """Epochs of one brief training."""
@@ -157,7 +164,9 @@ class EvolveConfig:
         if self.weight_mutation_decay is None:
             object.__setattr__(self, "weight_mutation_decay", 0.98 if self.mode == "weights" else 1.0)
         if self.weight_mutation_spread is None:
-            object.__setattr__(self, "weight_mutation_spread", 2.0 if self.mode == "weights" else 0.0)
+            object.__setattr__(self, "weight_mutation_spread", 0.0 if self.mode == "architecture" else 2.0)
+        if self.refine_share is None:
+            object.__setattr__(self, "refine_share", 0.5 if self.mode == "hybrid" else 0.0)
         if self.games is None:
             object.__setattr__(self, "games", 100 if self.mode == "weights" else 300)
         if self.fitness is None:
@@ -178,7 +187,7 @@ class EvolveConfig:
         if self.elite + self.random_parents >= self.population:
             raise SnakeAIError(f"no room for children: population {self.population} must exceed parents "
                                f"({self.elite} + {self.random_parents})")
-        for name in ("mutation_prob", "weight_mutation_rate", "crossover_prob"):
+        for name in ("mutation_prob", "weight_mutation_rate", "crossover_prob", "refine_share"):
             v = getattr(self, name)
             if not 0 <= v <= 1:
                 raise SnakeAIError(f"{name} must be in [0, 1], got {v}")
@@ -215,6 +224,11 @@ class EvolveConfig:
     @property
     def children(self) -> int:
         return self.population - self.elite - self.random_parents
+
+    @property
+    def refine_children(self) -> int:
+        """Hybrid: how many children a generation refines (once parents match the teacher)."""
+        return int(round(self.refine_share * self.children))
 
     def to_dict(self) -> dict:
         d = asdict(self)

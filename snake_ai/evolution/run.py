@@ -5,6 +5,7 @@ strategy, validate the top ones on games of their own, report (checkpoint, histo
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -145,12 +146,14 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     strategy = make_strategy(cfg)
     shaping = FITNESS[cfg.fitness]
     if run.genomes:  # resumed: the strategy continues from the last evaluated generation
-        strategy.tell(run.genomes, run.fitness)
+        strategy.tell(run.genomes, run.fitness,
+                      teacher_fitness(cfg, run.start_generation - 1, fitness_rules(cfg, run.start_generation - 1), shaping))
     reporters = [CheckpointReporter(), archive.ArchiveReporter(), *reporters, PlotReporter()]
     for r in reporters:
         r.start(run)
     t_run = time.perf_counter() - run.elapsed
     vseeds = validation_seeds(cfg)
+    validated: dict = {}  # validation apples by genome (kept parents are not replayed)
 
     def progress(done, total):  # the trainer reports each finished training to the reporters
         for r in reporters:
@@ -169,11 +172,12 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
             proposals = strategy.ask(generation_rng(cfg, gen), gen)
             genomes, trained = train_proposals(trainer, proposals, data_seed(cfg, gen), progress)
             t1 = time.perf_counter()
-            scores = shaping(evaluator(genomes, generation_seeds(cfg, gen), fitness_rules(cfg, gen)))
-            strategy.tell(genomes, scores.fitness)
+            frules = fitness_rules(cfg, gen)
+            scores = shaping(evaluator(genomes, generation_seeds(cfg, gen), frules))
+            strategy.tell(genomes, scores.fitness, teacher_fitness(cfg, gen, frules, shaping))
             order = np.argsort(-scores.fitness, kind="stable")
             top = [int(i) for i in order[: cfg.validation_top]]
-            val = evaluator([genomes[i] for i in top], vseeds, run.rules).apples.mean(axis=1)
+            val = validate([genomes[i] for i in top], vseeds, run.rules, evaluator, validated)
             k = int(np.argmax(val))  # ties: the fitter
             run.remember(genomes[top[k]], float(val[k]), float(scores.fitness[top[k]]), gen)
             rundir.write_hall_of_fame(run.dir, run.hall_of_fame)  # before the checkpoint (see remember)
@@ -195,6 +199,32 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
         r.end(run, summary)
     run.close()
     return summary
+
+
+def teacher_fitness(cfg: EvolveConfig, generation: int, rules: Rules, shaping) -> float | None:
+    """The teacher's fitness on a generation's games (a reference for the hybrid's refinements;
+    the teacher is fast, so it always plays here, whatever the backend); None where no strategy
+    uses it (refine_share 0)."""
+    if not cfg.refine_share:
+        return None
+    return float(shaping(play_teacher(generation_seeds(cfg, generation), rules)).fitness[0])
+
+
+def _key(g) -> tuple:
+    return g.hidden, g.activation, hashlib.blake2b(np.ascontiguousarray(g.weights).tobytes(), digest_size=16).digest()
+
+
+def validate(genomes, seeds, rules, evaluator, cache: dict) -> np.ndarray:
+    """Mean validation apples of each genome. A genome already validated in this run (a kept
+    parent: the same network) is not replayed: its games and result would be the same, so the
+    cache changes the time, never the figures (a resumed run starts with an empty one)."""
+    keys = [_key(g) for g in genomes]
+    new = list(dict.fromkeys(k for k in keys if k not in cache))  # in order, each once
+    if new:
+        first = [genomes[keys.index(k)] for k in new]
+        for k, v in zip(new, evaluator(first, seeds, rules).apples.mean(axis=1)):
+            cache[k] = float(v)
+    return np.array([cache[k] for k in keys], np.float64)
 
 
 def history_row(gen, genomes, scores, validation_apples, trainings, train_s, eval_s, total_s) -> dict:

@@ -1,8 +1,9 @@
 """The genetic algorithms as ask/tell strategies (evosax's shape), one per mode.
 
 ``ask(rng, generation)`` proposes a generation: a list of ``Proposal``, each a genome and, when its
-weights still need Keras training, the ``TrainJob`` that trains it. ``tell(genomes, fitness)`` gives
-the strategy the evaluated generation (fitness already shaped by the caller). Evaluation, training
+weights still need Keras training, the ``TrainJob`` that trains it. ``tell(genomes, fitness, reference)`` gives
+the strategy the evaluated generation (fitness already shaped by the caller) and, optionally, the
+teacher's fitness on the same games. Evaluation, training
 and fitness shaping stay outside; every random choice comes from the generator passed to ``ask``.
 
 Breeding follows the study (SPEC section 3): the top ``elite`` and ``random_parents`` others are
@@ -54,9 +55,12 @@ class Strategy:
         self.cfg = cfg
         self.genomes: list[Genome] = []
         self.fitness = np.zeros(0)
+        self.reference: float | None = None
 
-    def tell(self, genomes: list[Genome], fitness) -> None:
+    def tell(self, genomes: list[Genome], fitness, reference: float | None = None) -> None:
+        """The evaluated generation; ``reference``: the teacher's fitness on the same games."""
         self.genomes, self.fitness = list(genomes), np.asarray(fitness, np.float64)
+        self.reference = None if reference is None else float(reference)
 
     def ask(self, rng: np.random.Generator, generation: int) -> list[Proposal]:
         if not self.genomes:
@@ -65,7 +69,11 @@ class Strategy:
         parents = [self.genomes[i] for i in idx]
         pf = self.fitness[idx]
         kept = [Proposal(replace(p, origin="kept")) for p in parents]
-        return kept + [self.child(parents, pf, rng, generation) for _ in range(self.cfg.children)]
+        return kept + self.breed(parents, pf, rng, generation)
+
+    def breed(self, parents, pf, rng, generation) -> list[Proposal]:
+        """The generation's children, given the parents (the fittest first)."""
+        return [self.child(parents, pf, rng, generation) for _ in range(self.cfg.children)]
 
     def initial(self, rng) -> Proposal:
         raise NotImplementedError
@@ -146,6 +154,26 @@ class HybridStrategy(ArchitectureStrategy):
     and is retrained. An architecture mutation (``mutation_prob``) that changes the shape also
     transplants and retrains. Children that need no training get a weight mutation instead.
     """
+
+    REFINE_FROM = 3  # refinement children come from this many of the fittest parents, in turn
+
+    def breed(self, parents, pf, rng, generation):
+        # parents come fittest first (select_parents); only those that play at least as well as
+        # the teacher whose decisions they learnt from are refined: below it, Keras (re)training
+        # of new architectures still has more to give than weight noise
+        top = [p for p, f in zip(parents[: min(self.REFINE_FROM, self.cfg.elite)], pf)
+               if self.reference is None or f >= self.reference]
+        refined = [self.refine(top[r % len(top)], rng) for r in range(self.cfg.refine_children)] if top else []
+        bred = [self.child(parents, pf, rng, generation) for _ in range(self.cfg.children - len(refined))]
+        return refined + bred
+
+    def refine(self, parent: Genome, rng) -> Proposal:
+        """A weight mutant of ``parent``: ``weight_mutation_rate`` of its weights moved by a sigma
+        of ``weight_mutation_sigma`` times 2**u, u uniform in [-spread, spread]."""
+        cfg = self.cfg
+        sigma = cfg.weight_mutation_sigma * 2.0 ** rng.uniform(-cfg.weight_mutation_spread, cfg.weight_mutation_spread)
+        return Proposal(parent.with_weights(mutate_weights(parent.weights, rng, cfg.weight_mutation_rate, sigma),
+                                            "refined"))
 
     def child(self, parents, pf, rng, generation):
         cfg = self.cfg
