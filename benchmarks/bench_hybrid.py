@@ -1,9 +1,9 @@
 """The default hybrid run against the previous defaults, in one process.
 
 Runs ``snake-ai evolve --generations N`` (hybrid, the given seeds) twice per seed, after an
-unmeasured warm-up run, alternating which goes first: once with ``refine_share = 0, train_rows =
-100000`` (the previous defaults: every child bred from two random parents, 100k training rows;
-the histories are those of the previous code) and once with the defaults. Prints
+unmeasured warm-up run, alternating which goes first: once with ``refine_share = 0`` (the previous
+defaults: every child bred from two random parents; the histories are those of the previous code)
+and once with the defaults (half the children refine parents that match the teacher). Prints
 each run's wall seconds, trainings and held-out apples (plus the same best on 4000 further games,
 disjoint from every set the run used), and the ratio of wall times. Run it with warm caches (one
 earlier run) so that first-time compilation is not counted.
@@ -51,7 +51,7 @@ def main() -> None:
         one(EvolveConfig(generations=1, population=4, elite=1, random_parents=1, games=10, validation_games=10,
                          heldout_games=10, train_rows=2048), Path(tmp) / "warm-up")
         for k, seed in enumerate(a.seeds):
-            pair = (("previous defaults", {"refine_share": 0.0, "train_rows": 100_000}), ("defaults", {}))
+            pair = (("previous defaults", {"refine_share": 0.0}), ("defaults", {}))
             for name, kw in pair if k % 2 == 0 else pair[::-1]:  # alternating which goes first
                 cfg = EvolveConfig(generations=a.generations, seed=seed, **kw)
                 r = one(cfg, Path(tmp) / f"{name}-{seed}")

@@ -140,7 +140,7 @@ class EvolveConfig:
     """The hidden activation of weights mode."""
     train_games: int = 300
     """Teacher games whose decisions form the Keras training pool (hybrid, architecture)."""
-    train_rows: int = 200_000
+    train_rows: int = 100_000
     """Rows drawn from the pool for a generation's brief trainings (every branch sees the same batches)."""
     train_epochs: int = 1
     """Epochs of one brief training."""
