@@ -44,3 +44,16 @@ def test_help_is_fast_and_lazy():
     code = "import sys; from snake_ai.cli.main import app; print(sorted(m for m in ('tensorflow','pygame','ray','numba') if m in sys.modules))"
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.stdout.strip() == "[]"
+
+
+def test_quiet_prints_nothing_but_the_json(tmp_path):
+    assert run("evaluate", "teacher", "--games", "5", "--quiet").stdout == ""
+    p = run("evaluate", "teacher", "--games", "5", "-q", "--json")
+    assert len(p.stdout.strip().splitlines()) == 1 and json.loads(p.stdout)["games"] == 5
+    out = tmp_path / "d.npz"
+    p = run("generate", "--out", str(out), "--games", "3", "--steps", "50", "-q")
+    assert p.stdout == "" and p.stderr == "" and out.is_file()
+
+
+def test_generate_help_keeps_the_label_order():
+    assert "one-hot [left, straight, right]" in " ".join(run("generate", "--help").stdout.split())

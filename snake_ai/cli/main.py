@@ -104,6 +104,7 @@ def evaluate(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
     save_best_episode: Optional[Path] = typer.Option(None, help="Write the best game as an episode JSON (replay it with `snake-ai replay`)."),
     force: bool = typer.Option(False, help="Overwrite an existing --save-best-episode file."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors (and the JSON with --json)."),
 ):
     """Play GAMES games with an agent in the engine and report apples, length and throughput."""
     from ..evaluation import evaluate_agent
@@ -120,9 +121,8 @@ def evaluate(
         ep = record_episode(ag, report["best_game_seed"], rules, seed_label=f"seed {seed}, game {report['best_game']}")
         save_episode(ep, save_best_episode, force=force)
         report["best_episode"] = str(save_best_episode)
-    con = _console()
-    if not json_out or sys.stdout.isatty():
-        _print_report(con, report)
+    if not quiet and (not json_out or sys.stdout.isatty()):
+        _print_report(_console(), report)
     if json_out:
         _emit_json(report)
 
@@ -136,8 +136,9 @@ def generate(
     board: int = typer.Option(50, min=3, help="Board size in cells (square)."),
     force: bool = typer.Option(False, help="Overwrite an existing file."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors (and the JSON with --json)."),
 ):
-    """Write the angle teacher's decisions (7 inputs, one-hot [left, straight, right]) to a dataset file."""
+    """Write the angle teacher's decisions (7 inputs, one-hot \\[left, straight, right]) to a dataset file."""
     import time
 
     from ..data import DatasetSpec
@@ -148,12 +149,12 @@ def generate(
     existed = out.exists()
     # on Ctrl-C the partial file is deleted by atomic_path; an existing one stays
     with on_interrupt(lambda: f"interrupted; {out} was {'left as it was' if existed else 'not written'}"):
-        with _progress("generating") as update:
+        with _progress("generating", enabled=not quiet) as update:
             res = gen(out, spec, force=force, progress=update)
     seconds = time.perf_counter() - t0
     summary = {"path": res["path"], "rows": res["rows"], "games": games, "seconds": seconds,
                "rows_per_second": res["rows"] / seconds if seconds > 0 else float("inf")}
-    if not json_out or sys.stdout.isatty():
+    if not quiet and (not json_out or sys.stdout.isatty()):
         _console().print(f"wrote {res['rows']:,} rows from {games} games to {res['path']} in {seconds:.2f} s "
                          f"({summary['rows_per_second'] / 1e6:.2f} M rows/s); the study had 1,633,235 rows")
     if json_out:
@@ -597,12 +598,13 @@ def _show(make_viewer, save_episode, record_to, frames, force, stride=1):
 class _progress:
     """A rich progress bar on a terminal (stderr), nothing otherwise; yields update(done, total)."""
 
-    def __init__(self, label: str):
+    def __init__(self, label: str, enabled: bool = True):
         self.label = label
+        self.enabled = enabled
         self.bar = None
 
     def __enter__(self):
-        if not sys.stderr.isatty():
+        if not self.enabled or not sys.stderr.isatty():
             return lambda done, total: None
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
