@@ -42,9 +42,9 @@ _POOL_SIZE = 0
 _LOCK = threading.Lock()
 
 
-def _forget_pool() -> None:  # in a forked child the pool's threads do not exist
-    global _POOL, _POOL_SIZE
-    _POOL, _POOL_SIZE = None, 0
+def _forget_pool() -> None:  # in a forked child the pool's threads (and a held lock's owner) do not exist
+    global _POOL, _POOL_SIZE, _LOCK
+    _POOL, _POOL_SIZE, _LOCK = None, 0, threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_pool)
