@@ -1,13 +1,11 @@
 """The genetic algorithm: operators, selection, runs, resume, determinism and bad configs."""
 
-import csv
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,7 +19,7 @@ from snake_ai.evolution.fitness import fitness_rules
 from snake_ai.evolution.operators import (crossover_architecture, crossover_neurons, crossover_weights, init_weights,
                                           mutate_architecture, mutate_weights, random_architecture, self_adapt_sigma,
                                           transplant)
-from snake_ai.evolution.rundir import TIMING_COLUMNS
+from _helpers import cli, history
 
 SPACE = GenomeSpace()
 
@@ -309,16 +307,6 @@ def test_one_program_training_is_exact_whatever_shares_the_program():
 
     net = Network(NetSpec.uniform((9, 15), "relu"), together[0])
     assert (net.forward(x[:2000]).argmax(1) == y[:2000].argmax(1)).mean() > 0.8
-
-
-def cli(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "snake_ai.cli.main", *args], capture_output=True, text=True,
-                          timeout=900, **kw)
-
-
-def history(run):
-    with open(Path(run) / "history.csv") as f:
-        return [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in csv.DictReader(f)]
 
 
 W_ARGS = ["--mode", "weights", "--population", "8", "--elite", "2", "--random-parents", "1", "--games", "30",

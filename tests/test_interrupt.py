@@ -6,7 +6,6 @@ then look for any process still carrying the test's tag in its environment: Kera
 raylet, GCS and workers all inherit it.
 """
 
-import csv
 import os
 import re
 import signal
@@ -23,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from snake_ai import interrupt
-from snake_ai.evolution.rundir import TIMING_COLUMNS
+from _helpers import cli, history
 
 TAG = "SNAKE_AI_TEST_TAG"
 
@@ -62,16 +61,6 @@ def start(args, tag):
     env = dict(os.environ, **{TAG: tag})
     return subprocess.Popen([sys.executable, "-m", "snake_ai.cli.main", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
-
-
-def cli(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "snake_ai.cli.main", *args], capture_output=True, text=True,
-                          timeout=900, **kw)
-
-
-def history(run):
-    with open(Path(run) / "history.csv") as f:
-        return [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in csv.DictReader(f)]
 
 
 def wait_for_generations(run: Path, n: int, proc, timeout: float = 600) -> None:

@@ -1,6 +1,5 @@
 """One writer per run directory: an flock the kernel releases when the holder dies, kill -9 too."""
 
-import csv
 import os
 import signal
 import subprocess
@@ -12,22 +11,12 @@ import pytest
 
 from snake_ai.errors import SnakeAIError
 from snake_ai.evolution import EvolveConfig
-from snake_ai.evolution.rundir import TIMING_COLUMNS
 from snake_ai.evolution.run import evolve, prepare_new, prepare_resume
 from snake_ai.lock import LOCK_NAME, acquire, holder
+from _helpers import cli, history
 
 CFG = EvolveConfig(mode="weights", generations=2, population=6, elite=2, random_parents=1, games=10,
                    max_steps=200, heldout_games=10, seed=1)
-
-
-def cli(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "snake_ai.cli.main", *args], capture_output=True, text=True,
-                          timeout=600, **kw)
-
-
-def history(run):
-    with open(Path(run) / "history.csv") as f:
-        return [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in csv.DictReader(f)]
 
 
 def snapshot(d: Path) -> dict:

@@ -1,6 +1,5 @@
 """The Ray backend on a real local Ray: same history as the local backend, survives a dead actor."""
 
-import csv
 import subprocess
 import sys
 
@@ -14,8 +13,8 @@ from snake_ai.evolution import EvolveConfig  # noqa: E402
 from snake_ai.evolution.fitness import evaluate_local  # noqa: E402
 from snake_ai.evolution.ga import generation_rng  # noqa: E402
 from snake_ai.evolution.strategies import make_strategy  # noqa: E402
-from snake_ai.evolution.rundir import TIMING_COLUMNS  # noqa: E402
 from snake_ai.evolution.run import evolve, prepare_new  # noqa: E402
+from _helpers import history
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +30,6 @@ def backend():
 
 CFG = EvolveConfig(mode="weights", generations=3, population=12, elite=3, random_parents=2, games=40,
                    max_steps=500, heldout_games=50, seed=9)
-
-
-def history(run_dir):
-    with open(run_dir / "history.csv") as f:
-        return [{k: v for k, v in r.items() if k not in TIMING_COLUMNS} for r in csv.DictReader(f)]
 
 
 def test_actors_compiled_and_slices_match_local(backend):

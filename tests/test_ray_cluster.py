@@ -7,13 +7,11 @@
 * a driver that loses the whole cluster ends with a clear message, and the run resumes.
 """
 
-import csv
 import os
 import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
@@ -21,18 +19,13 @@ ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
 
 from snake_ai.evolution import EvolveConfig  # noqa: E402
-from snake_ai.evolution.rundir import TIMING_COLUMNS  # noqa: E402
 from snake_ai.evolution.run import evolve, prepare_new  # noqa: E402
+from _helpers import history
 
 pytestmark = pytest.mark.slow
 
 CFG = EvolveConfig(mode="weights", generations=3, population=12, elite=3, random_parents=2, games=40,
                    max_steps=500, heldout_games=40, seed=21)
-
-
-def history(run_dir):
-    with open(Path(run_dir) / "history.csv") as f:
-        return [{k: v for k, v in r.items() if k not in TIMING_COLUMNS} for r in csv.DictReader(f)]
 
 
 @pytest.fixture(scope="module")

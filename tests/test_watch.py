@@ -1,7 +1,6 @@
 """Watching evolution: the generations archive, following a run live, replaying its generations,
 several agents side by side, and `evolve --watch` leaving the run untouched. Headless (SDL dummy)."""
 
-import csv
 import os
 import queue
 import re
@@ -10,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,19 +19,15 @@ from snake_ai.agents import NetworkAgent, RandomAgent, TeacherAgent, load_agent 
 from snake_ai.engine import Rules, derive_seeds, play_networks  # noqa: E402
 from snake_ai.evolution import EvolveConfig  # noqa: E402
 from snake_ai.evolution.archive import ARCHIVE_NAME, read_generations, write_generations  # noqa: E402
-from snake_ai.evolution.rundir import TIMING_COLUMNS, read_checkpoint  # noqa: E402
+from snake_ai.evolution.rundir import read_checkpoint  # noqa: E402
 from snake_ai.evolution.run import evolve, prepare_new, prepare_resume  # noqa: E402
 from snake_ai.viewer.draw import draw_board  # noqa: E402
 from snake_ai.viewer.live import RunDir, RunFollower, RunGenerations  # noqa: E402
 from snake_ai.viewer.window import GridViewer, Viewer, record  # noqa: E402
+from _helpers import history
 
 CFG = EvolveConfig(mode="weights", population=8, elite=2, random_parents=1, games=20, max_steps=300,
                    heldout_games=20, generations=5, seed=2)
-
-
-def history(run):
-    with open(Path(run) / "history.csv") as f:
-        return [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in csv.DictReader(f)]
 
 
 def cli(*args, **kw):
