@@ -69,7 +69,8 @@ def run_workers(worker, tasks: int, *args) -> None:
     if threads == 1:
         worker(counter, *args)
         return
-    futures = [_pool(threads - 1).submit(worker, counter, *args) for _ in range(threads - 1)]
+    pool = _pool(threads - 1)
+    futures = [pool.submit(worker, counter, *args) for _ in range(threads - 1)]
     try:
         worker(counter, *args)
     finally:

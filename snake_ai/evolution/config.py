@@ -63,6 +63,20 @@ def _check_types(cls, d: dict, prefix: str) -> None:
             raise SnakeAIError(f"config key {prefix}{f.name} must be {words[f.type]}, got {d[f.name]!r:.60}")
 
 
+# the defaults that depend on the mode: field -> (hybrid, weights, architecture), in MODES' order
+_PER_MODE = {
+    "elite": (5, 3, 5),
+    "random_parents": (3, 0, 3),
+    "weight_mutation_rate": (0.05, 1.0, 0.05),
+    "weight_mutation_sigma": (0.1, 0.3, 0.1),
+    "weight_mutation_decay": (1.0, 0.98, 1.0),
+    "weight_mutation_spread": (2.0, 2.0, 0.0),
+    "refine_share": (0.5, 0.0, 0.0),
+    "games": (300, 100, 300),
+    "fitness": ("apples", "shaped", "apples"),
+}
+
+
 @dataclass(frozen=True)
 class EvolveConfig:
     """Everything that decides an evolution run's results (the worker count does not)."""
@@ -153,24 +167,10 @@ class EvolveConfig:
 
     def __post_init__(self) -> None:
         # resolve the mode-dependent defaults, so the dumped config holds the values used
-        if self.elite is None:
-            object.__setattr__(self, "elite", 3 if self.mode == "weights" else 5)
-        if self.random_parents is None:
-            object.__setattr__(self, "random_parents", 0 if self.mode == "weights" else 3)
-        if self.weight_mutation_rate is None:
-            object.__setattr__(self, "weight_mutation_rate", 1.0 if self.mode == "weights" else 0.05)
-        if self.weight_mutation_sigma is None:
-            object.__setattr__(self, "weight_mutation_sigma", 0.3 if self.mode == "weights" else 0.1)
-        if self.weight_mutation_decay is None:
-            object.__setattr__(self, "weight_mutation_decay", 0.98 if self.mode == "weights" else 1.0)
-        if self.weight_mutation_spread is None:
-            object.__setattr__(self, "weight_mutation_spread", 0.0 if self.mode == "architecture" else 2.0)
-        if self.refine_share is None:
-            object.__setattr__(self, "refine_share", 0.5 if self.mode == "hybrid" else 0.0)
-        if self.games is None:
-            object.__setattr__(self, "games", 100 if self.mode == "weights" else 300)
-        if self.fitness is None:
-            object.__setattr__(self, "fitness", "shaped" if self.mode == "weights" else "apples")
+        column = MODES.index(self.mode) if self.mode in MODES else 0  # an unknown mode fails in validate()
+        for name, per_mode in _PER_MODE.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, per_mode[column])
 
     def validate(self) -> "EvolveConfig":
         if self.mode not in MODES:
