@@ -221,7 +221,7 @@ def close_pool(pool, wait: bool | None = None) -> None:
             p.join(max(0.0, deadline - time.monotonic()))
             if p.is_alive():
                 p.kill()
-                p.join(1.0)
+                p.join()  # SIGKILL cannot be ignored: this returns once the kernel has reaped it
 
 
 def descendants(pid: int | None = None) -> list[int]:
