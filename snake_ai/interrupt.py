@@ -219,9 +219,13 @@ def close_pool(pool, wait: bool | None = None) -> None:
     for p in procs:
         with contextlib.suppress(Exception):
             p.join(max(0.0, deadline - time.monotonic()))
+            # the executor's own thread may be reaping the same process: our wait then sees no
+            # exit status for a moment, though the process is gone (its thread sets it soon)
+            while p.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.01)
             if p.is_alive():
                 p.kill()
-                p.join()  # SIGKILL cannot be ignored: this returns once the kernel has reaped it
+                p.join(1.0)
 
 
 def descendants(pid: int | None = None) -> list[int]:
