@@ -14,11 +14,12 @@ from snake_ai.engine import NetSpec
 from snake_ai.evolution import EvolveConfig, GenomeSpace
 from snake_ai.evolution.batch_training import TrainBudget, TrainJob, train_branches, batches, teacher_pool
 from snake_ai.evolution.genome import Genome
-from snake_ai.evolution.strategies import HybridStrategy, WeightsStrategy, select_parents
+from snake_ai.errors import SnakeAIError
+from snake_ai.evolution.strategies import HybridStrategy, SNESStrategy, WeightsStrategy, make_strategy, select_parents
 from snake_ai.evolution.fitness import fitness_rules
 from snake_ai.evolution.operators import (crossover_architecture, crossover_neurons, crossover_weights, init_weights,
-                                          mutate_architecture, mutate_weights, random_architecture, self_adapt_sigma,
-                                          transplant)
+                                          mirrored_noise, mutate_architecture, mutate_weights, random_architecture,
+                                          rank_utilities, self_adapt_sigma, snes_lr_sigma, snes_update, transplant)
 from _helpers import cli, history
 
 SPACE = GenomeSpace()
@@ -169,6 +170,53 @@ def test_weights_strategy_keeps_elites_unmutated_and_mutates_children():
             steps.append(step)
     assert len(steps) >= 2 and max(steps) > 1.2 * min(steps)  # each child draws its own sigma
     assert s.sigma(0) == cfg.weight_mutation_sigma and s.sigma(10_000) == pytest.approx(0.1 * cfg.weight_mutation_sigma)
+
+
+def test_snes_operators():
+    rng = np.random.default_rng(0)
+    eps = mirrored_noise(rng, 7, 5)
+    assert eps.shape == (7, 5) and np.array_equal(eps[:3], -eps[3:6]) and not np.array_equal(eps[6], -eps[0])
+    u = rank_utilities(np.array([3.0, 9.0, 1.0, 5.0]))
+    assert u.sum() == pytest.approx(0.0) and list(np.argsort(-u)) == [1, 3, 0, 2] and u[1] > u[3] > u[0] == u[2]
+    assert np.array_equal(rank_utilities(np.array([2.0, 2.0])), rank_utilities(np.array([2.0, 1.0])))  # ties: earlier
+    # the fitter direction pulls the mean; a sigma grows where the winners went far, shrinks where they stayed
+    mean, sigma = np.zeros(2), np.ones(2)
+    eps = np.array([[3.0, 0.1], [0.2, 2.0]])  # the first sample wins: far along weight 0, near on weight 1
+    m, s = snes_update(mean, sigma, eps, rank_utilities(np.array([1.0, 0.0])), 1.0, 0.5)
+    np.testing.assert_allclose(m, [0.5 * (3.0 - 0.2), 0.5 * (0.1 - 2.0)])
+    assert s[0] > 1.0 > s[1]
+    m2, s2 = snes_update(mean, sigma, np.array([[3.0, 0.1], [-3.0, -0.1]]), rank_utilities(np.array([1.0, 0.0])), 1.0, 0.5)
+    assert m2[0] == 3.0 and np.array_equal(s2, sigma)  # a mirrored pair moves the mean, never the sigmas
+    assert snes_lr_sigma(270) == pytest.approx((3 + np.log(270)) / (5 * np.sqrt(270)))
+
+
+def test_snes_strategy_samples_around_its_mean_and_moves_towards_the_fitter():
+    cfg = EvolveConfig(mode="weights")
+    s = make_strategy(cfg)
+    assert isinstance(s, SNESStrategy) and isinstance(make_strategy(cfg.with_(weight_search="ga")), WeightsStrategy)
+    first = s.ask(np.random.default_rng(0), 0)
+    assert len(first) == 20 and all(p.job is None for p in first)
+    pop = [p.genome for p in first]
+    mean = pop[0].weights
+    assert pop[0].origin == "mean" and all(g.origin == "sampled" for g in pop[1:])
+    # samples in mirrored pairs around the mean, at the starting sigma
+    np.testing.assert_allclose(pop[1].weights + pop[10].weights, 2 * mean, atol=1e-5)
+    assert np.std(pop[1].weights - mean) == pytest.approx(cfg.weight_mutation_sigma, rel=0.2)
+    fit = np.zeros(20)
+    fit[3] = 1.0  # one sample is fitter than the rest
+    s.tell(pop, fit)
+    moved = s.mean - mean
+    assert np.dot(moved, pop[3].weights - mean) > 0 and np.dot(moved, pop[12].weights - mean) < 0
+    state = s.state()
+    nxt = s.ask(np.random.default_rng(1), 1)
+    assert nxt[0].genome.weights.tobytes() == state["mean"].astype(np.float32).tobytes()
+    # a resumed strategy (the checkpoint's generation and state) asks exactly the same
+    again = make_strategy(cfg)
+    again.resume(pop, fit, None, state)
+    assert all(a.genome.weights.tobytes() == b.genome.weights.tobytes()
+               for a, b in zip(again.ask(np.random.default_rng(1), 1), nxt))
+    with pytest.raises(SnakeAIError, match="snes state"):
+        make_strategy(cfg).resume(pop, fit, None, {})
 
 
 def _trained(hidden, act="relu", opt="adam", seed=0):
@@ -368,7 +416,8 @@ def test_weights_options_resume_exactly(tmp_path):
     from snake_ai.evolution.run import evolve, prepare_new, prepare_resume
 
     cfg = EvolveConfig(mode="weights", population=6, elite=2, games=12, validation_games=12, heldout_games=12,
-                       max_steps=300, generations=4, seed=5, weight_mutation_tau=0.3, weight_crossover="neuron",
+                       max_steps=300, generations=4, seed=5, weight_search="ga", weight_mutation_tau=0.3,
+                       weight_crossover="neuron",
                        crossover_prob=0.5, fitness_max_steps=60, fitness_max_steps_doubling=1).validate()
     evolve(prepare_new(cfg, tmp_path / "full", False))
     evolve(prepare_new(cfg.with_(generations=2), tmp_path / "part", False))

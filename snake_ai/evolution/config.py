@@ -11,6 +11,7 @@ from ..policy.train import OPTIMIZERS
 MODES = ("hybrid", "weights", "architecture")
 FITNESS_NAMES = ("apples", "shaped")
 WEIGHT_CROSSOVERS = ("uniform", "neuron")
+WEIGHT_SEARCHES = ("snes", "ga")
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,17 @@ class EvolveConfig:
     random_parents: int | None = None
     """Other chromosomes kept as parents, drawn at random from the rest; None: 3, or 0 for weights
     mode (whose 20 chromosomes are better spent on 17 new children a generation)."""
+    weight_search: str = "snes"
+    """Weights mode: how the weights are searched. snes: a separable natural evolution strategy
+    (each generation is the mean network and samples around it, mean + sigma * noise in mirrored
+    pairs; the samples' fitness ranks move the mean and adapt a sigma per weight; sigma starts at
+    weight_mutation_sigma). ga: a genetic algorithm (elites kept unmutated, crossover, Gaussian
+    mutation; the weight_mutation_*, elite and crossover settings)."""
+    snes_lr_mean: float = 1.0
+    """Weights mode, snes: learning rate of the mean (1: the natural-gradient step)."""
+    snes_lr_sigma: float = 0.0
+    """Weights mode, snes: learning rate of the sigmas; 0: SNES's default (3 + ln d) / (5 sqrt d)
+    for d weights (0.06 for 7-9-15-3)."""
     mutation_prob: float = 0.2
     """Probability that a child has one architecture gene mutated (hybrid, architecture)."""
     weight_mutation_rate: float | None = None
@@ -201,6 +213,10 @@ class EvolveConfig:
             raise SnakeAIError("weight_mutation_tau must be >= 0")
         if self.weight_crossover not in WEIGHT_CROSSOVERS:
             raise SnakeAIError(f"unknown weight_crossover {self.weight_crossover!r}; choose from {', '.join(WEIGHT_CROSSOVERS)}")
+        if self.weight_search not in WEIGHT_SEARCHES:
+            raise SnakeAIError(f"unknown weight_search {self.weight_search!r}; choose from {', '.join(WEIGHT_SEARCHES)}")
+        if self.snes_lr_mean <= 0 or self.snes_lr_sigma < 0:
+            raise SnakeAIError("snes_lr_mean must be > 0 and snes_lr_sigma >= 0")
         if self.fitness not in FITNESS_NAMES:
             raise SnakeAIError(f"unknown fitness {self.fitness!r}; choose from {', '.join(FITNESS_NAMES)}")
         for name in ("games", "max_steps", "heldout_games", "validation_games", "validation_top", "train_games", "train_rows", "train_epochs", "train_batch_size"):

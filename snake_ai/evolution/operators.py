@@ -119,3 +119,43 @@ def transplant(parent_weights: np.ndarray, parent_spec: NetSpec, child_spec: Net
         cb[:c] = parent_weights[pbs][:c]
         out[cbs] = cb
     return out
+
+
+def mirrored_noise(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
+    """``n`` standard normal directions of ``d`` dimensions in mirrored pairs (eps, -eps), float64
+    (n, d); an odd ``n`` ends with one unpaired direction. Mirroring cancels the noise of the
+    gradient estimate's even part."""
+    half = rng.standard_normal((n // 2, d))
+    rows = [half, -half]
+    if n % 2:
+        rows.append(rng.standard_normal((1, d)))
+    return np.concatenate(rows)
+
+
+def rank_utilities(fitness: np.ndarray) -> np.ndarray:
+    """NES fitness shaping: the k-th fittest of n gets max(0, ln(n/2 + 1) - ln k), normalised to
+    sum to 1, minus 1/n (so the utilities sum to 0). Only the ranks matter: no fitness scale, no
+    outlier, can dominate a step. Ties: the earlier ranks higher."""
+    f = np.asarray(fitness, np.float64)
+    n = f.size
+    raw = np.maximum(0.0, np.log(n / 2 + 1) - np.log(np.arange(1, n + 1)))
+    u = np.empty(n)
+    u[np.argsort(-f, kind="stable")] = raw / raw.sum() - 1.0 / n
+    return u
+
+
+def snes_lr_sigma(d: int) -> float:
+    """SNES's default learning rate of the sigmas for ``d`` parameters: (3 + ln d) / (5 sqrt d)."""
+    return float((3 + np.log(d)) / (5 * np.sqrt(d)))
+
+
+def snes_update(mean: np.ndarray, sigma: np.ndarray, eps: np.ndarray, utilities: np.ndarray,
+                lr_mean: float, lr_sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """One step of the separable natural evolution strategy (SNES, Schaul, Glasmachers and
+    Schmidhuber 2011): the samples were ``mean + sigma * eps[k]``; the natural gradient moves the
+    mean by ``lr_mean * sigma * sum_k u_k eps_k`` and scales each sigma by
+    ``exp(lr_sigma / 2 * sum_k u_k (eps_k**2 - 1))``. Returns new arrays (float64)."""
+    u = np.asarray(utilities, np.float64)
+    new_mean = mean + lr_mean * sigma * (u @ eps)
+    new_sigma = sigma * np.exp(0.5 * lr_sigma * (u @ (eps * eps - 1.0)))
+    return new_mean, new_sigma

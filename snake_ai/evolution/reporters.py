@@ -34,7 +34,7 @@ class CheckpointReporter(Reporter):
 
     def generation(self, run, row):
         rundir.write_checkpoint(run.dir, row["generation"], run.genomes, run.fitness, run.apples,
-                                run.history, run.cfg, run.elapsed)
+                                run.history, run.cfg, run.elapsed, run.strategy_state)
         rundir.write_history(run.dir, run.history)
 
 

@@ -46,6 +46,7 @@ class Run:
         self.start_generation = 0
         self.elapsed = 0.0
         self.hall_of_fame: list[dict] = []  # best first: {genome, validation_apples, fitness, generation}
+        self.strategy_state: dict[str, np.ndarray] = {}  # the strategy's own state after the last tell
         self.lock = None  # the RunLock held while this process writes the directory (lock.py)
 
     def remember(self, genome, validation_apples: float, fitness: float, generation: int) -> None:
@@ -94,7 +95,7 @@ def prepare_resume(directory: Path, generations: int | None = None) -> Run:
     cfg = rundir.read_config(directory / "config.toml")
     rundir.read_checkpoint(directory)  # checked before locking: a refused resume changes no file
     lock = lock_run(directory)
-    gen, genomes, fitness, apples, history, saved_cfg, elapsed = rundir.read_checkpoint(directory)
+    gen, genomes, fitness, apples, history, saved_cfg, elapsed, state = rundir.read_checkpoint(directory)
     hall_of_fame = rundir.read_hall_of_fame(directory)
     if EvolveConfig.from_dict(saved_cfg) != cfg:
         raise SnakeAIError(f"{directory}: config.toml differs from the checkpoint's config; the run was edited")
@@ -109,6 +110,7 @@ def prepare_resume(directory: Path, generations: int | None = None) -> Run:
     run.start_generation = gen + 1
     run.elapsed = elapsed
     run.hall_of_fame = hall_of_fame
+    run.strategy_state = state
     return run
 
 
@@ -146,8 +148,9 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     strategy = make_strategy(cfg)
     shaping = FITNESS[cfg.fitness]
     if run.genomes:  # resumed: the strategy continues from the last evaluated generation
-        strategy.tell(run.genomes, run.fitness,
-                      teacher_fitness(cfg, run.start_generation - 1, fitness_rules(cfg, run.start_generation - 1), shaping))
+        strategy.resume(run.genomes, run.fitness,
+                        teacher_fitness(cfg, run.start_generation - 1, fitness_rules(cfg, run.start_generation - 1), shaping),
+                        run.strategy_state)
     reporters = [CheckpointReporter(), archive.ArchiveReporter(), *reporters, PlotReporter()]
     for r in reporters:
         r.start(run)
@@ -183,6 +186,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
             rundir.write_hall_of_fame(run.dir, run.hall_of_fame)  # before the checkpoint (see remember)
             t2 = time.perf_counter()
             run.genomes, run.fitness, run.apples = genomes, scores.fitness, scores.apples
+            run.strategy_state = strategy.state()
             run.elapsed = time.perf_counter() - t_run
             row = history_row(gen, genomes, scores, float(val[k]), trained, t1 - t0, t2 - t1, t2 - t0)
             run.history.append(row)

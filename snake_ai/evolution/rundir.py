@@ -2,7 +2,8 @@
 
     config.toml        the resolved EvolveConfig (start a new run from it with --config)
     history.csv        one row per generation
-    checkpoint.npz     the last evaluated generation: genomes, weights, fitness, history (atomic)
+    checkpoint.npz     the last evaluated generation: genomes, weights, fitness, history and the
+                       strategy's own state (snes: its mean and sigmas) (atomic)
     hall_of_fame.npz   the run's best chromosomes by validation apples so far (atomic)
     best.keras         the best network as a plain Keras model
     best.npz           the same network in the engine's format (no TensorFlow needed)
@@ -66,11 +67,12 @@ def write_history(run: Path, history: list[dict]) -> None:
 
 
 def write_checkpoint(run: Path, generation: int, genomes: list[Genome], fitness, apples,
-                     history: list[dict], cfg: EvolveConfig, elapsed: float) -> None:
+                     history: list[dict], cfg: EvolveConfig, elapsed: float, state: dict | None = None) -> None:
     meta = {"format": "snake-ai checkpoint", "version": __version__, "generation": generation,
             "genomes": [g.to_dict() for g in genomes], "history": history, "config": cfg.to_dict(),
             "elapsed": elapsed}
     arrays = {f"w{i}": g.weights for i, g in enumerate(genomes)}
+    arrays.update({f"state_{k}": np.asarray(v, np.float64) for k, v in (state or {}).items()})
     with atomic_path(run / "checkpoint.npz") as tmp:
         with open(tmp, "wb") as f:
             np.savez(f, fitness=np.asarray(fitness, np.float64), apples=np.asarray(apples, np.float64),
@@ -78,7 +80,7 @@ def write_checkpoint(run: Path, generation: int, genomes: list[Genome], fitness,
 
 
 def read_checkpoint(run: Path):
-    """(generation, genomes, fitness, apples, history, config dict, elapsed)."""
+    """(generation, genomes, fitness, apples, history, config dict, elapsed, strategy state)."""
     path = run / "checkpoint.npz"
     if not path.exists():
         raise SnakeAIError(f"{run}: no checkpoint.npz; not a snake-ai run directory (or it never finished a generation)")
@@ -89,6 +91,7 @@ def read_checkpoint(run: Path):
                 raise ValueError("not a snake-ai checkpoint")
             genomes = [Genome.from_dict(d, z[f"w{i}"]) for i, d in enumerate(meta["genomes"])]
             fitness, apples = z["fitness"], z["apples"]
+            state = {k[len("state_"):]: z[k] for k in z.files if k.startswith("state_")}
         for g in genomes:
             g.network()  # validates sizes and finiteness
             if g.optimizer not in (*OPTIMIZERS, "none"):
@@ -114,7 +117,10 @@ def read_checkpoint(run: Path):
         elapsed = meta.get("elapsed", 0.0)
         if type(elapsed) not in (int, float) or not np.isfinite(elapsed):
             raise ValueError("elapsed must be a number of seconds")
-        return gen, genomes, fitness, apples, history, config, float(elapsed)
+        for k, v in state.items():
+            if v.dtype != np.float64 or v.ndim != 1 or not np.all(np.isfinite(v)):
+                raise ValueError(f"strategy state {k} must be finite float64 values")
+        return gen, genomes, fitness, apples, history, config, float(elapsed), state
     except SnakeAIError:
         raise
     except Exception as e:

@@ -19,8 +19,10 @@ import numpy as np
 from .batch_training import TrainJob
 from .config import EvolveConfig
 from .genome import Genome
-from .operators import (crossover_architecture, crossover_neurons, crossover_weights, init_weights,
-                        mutate_architecture, mutate_weights, random_architecture, self_adapt_sigma, transplant)
+from ..errors import SnakeAIError
+from .operators import (crossover_architecture, crossover_neurons, crossover_weights, init_weights, mirrored_noise,
+                        mutate_architecture, mutate_weights, random_architecture, rank_utilities, self_adapt_sigma,
+                        snes_lr_sigma, snes_update, transplant)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,14 @@ class Strategy:
         """The evaluated generation; ``reference``: the teacher's fitness on the same games."""
         self.genomes, self.fitness = list(genomes), np.asarray(fitness, np.float64)
         self.reference = None if reference is None else float(reference)
+
+    def state(self) -> dict[str, np.ndarray]:
+        """What the strategy carries besides the last generation (saved with each checkpoint)."""
+        return {}
+
+    def resume(self, genomes: list[Genome], fitness, reference: float | None, state: dict[str, np.ndarray]) -> None:
+        """Continue from a checkpoint: its generation, as told then, and the saved ``state()``."""
+        self.tell(genomes, fitness, reference)
 
     def ask(self, rng: np.random.Generator, generation: int) -> list[Proposal]:
         if not self.genomes:
@@ -127,6 +137,60 @@ class WeightsStrategy(Strategy):
             sigma *= 2.0 ** rng.uniform(-cfg.weight_mutation_spread, cfg.weight_mutation_spread)
         w = mutate_weights(w, rng, cfg.weight_mutation_rate, sigma)
         return Proposal(a.with_weights(w, origin))
+
+
+class SNESStrategy(Strategy):
+    """Weights mode's default: a separable natural evolution strategy (SNES; Schaul, Glasmachers
+    and Schmidhuber 2011) over a fixed architecture's weights.
+
+    The search is a Gaussian: a mean network and a sigma per weight. Each generation is the mean
+    itself (unmutated, so the run always evaluates and validates its current centre) and
+    ``population - 1`` samples ``mean + sigma * eps`` with eps in mirrored pairs. ``tell`` ranks
+    the samples (``rank_utilities``) and takes one natural-gradient step (``snes_update``): the
+    mean moves towards the better samples and each sigma grows or shrinks with how far the better
+    samples went along its weight. Where a GA picks one lucky child, this averages the evidence of
+    the whole generation into every step. The mean starts as Glorot-uniform weights and the sigmas
+    at ``weight_mutation_sigma``; the state (mean, sigma) is saved with every checkpoint.
+    """
+
+    def __init__(self, cfg: EvolveConfig):
+        super().__init__(cfg)
+        self.spec = Genome(tuple(cfg.fixed_hidden), cfg.fixed_activation, "none").spec
+        self.mean: np.ndarray | None = None  # float64 (d,): the centre of the search
+        self.sigma: np.ndarray | None = None  # float64 (d,): the step size of each weight
+        self.eps: np.ndarray | None = None  # float64 (population - 1, d): the asked samples' noise
+
+    def state(self):
+        return {} if self.mean is None else {"mean": self.mean.copy(), "sigma": self.sigma.copy()}
+
+    def resume(self, genomes, fitness, reference, state):
+        Strategy.tell(self, genomes, fitness, reference)
+        d = self.spec.n_params
+        if set(state) != {"mean", "sigma"} or any(v.shape != (d,) or not np.all(np.isfinite(v)) for v in state.values()) \
+                or not np.all(state["sigma"] > 0):
+            raise SnakeAIError(f"the checkpoint lacks a valid snes state (mean and sigma of {d} weights)")
+        self.mean, self.sigma = (np.asarray(state[k], np.float64).copy() for k in ("mean", "sigma"))
+        self.eps = None
+
+    def ask(self, rng, generation):
+        cfg = self.cfg
+        if self.mean is None:
+            self.mean = init_weights(self.spec, rng).astype(np.float64)
+            self.sigma = np.full(self.spec.n_params, float(cfg.weight_mutation_sigma))
+        self.eps = mirrored_noise(rng, cfg.population - 1, self.spec.n_params)
+        base = Genome(tuple(cfg.fixed_hidden), cfg.fixed_activation, "none")
+        samples = self.mean + self.sigma * self.eps
+        return [Proposal(base.with_weights(self.mean, "mean"))] + [
+            Proposal(base.with_weights(w, "sampled")) for w in samples]
+
+    def tell(self, genomes, fitness, reference=None):
+        super().tell(genomes, fitness, reference)
+        if self.eps is None:
+            return
+        u = rank_utilities(self.fitness[1:])  # the samples; the mean (row 0) is evaluated, not a sample
+        lr_sigma = self.cfg.snes_lr_sigma or snes_lr_sigma(self.spec.n_params)
+        self.mean, self.sigma = snes_update(self.mean, self.sigma, self.eps, u, self.cfg.snes_lr_mean, lr_sigma)
+        self.eps = None
 
 
 class ArchitectureStrategy(Strategy):
@@ -207,4 +271,6 @@ STRATEGIES = {"hybrid": HybridStrategy, "weights": WeightsStrategy, "architectur
 
 
 def make_strategy(cfg: EvolveConfig) -> Strategy:
+    if cfg.mode == "weights" and cfg.weight_search == "snes":
+        return SNESStrategy(cfg)
     return STRATEGIES[cfg.mode](cfg)
