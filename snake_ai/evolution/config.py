@@ -89,7 +89,8 @@ class EvolveConfig:
     population: int = 20
     """Chromosomes per generation."""
     elite: int | None = None
-    """Best chromosomes kept as parents each generation; None: 5, or 3 for weights mode."""
+    """Best chromosomes kept as parents each generation (not used by weights mode's snes); None: 5,
+    or 3 for weights mode."""
     random_parents: int | None = None
     """Other chromosomes kept as parents, drawn at random from the rest; None: 3, or 0 for weights
     mode (whose 20 chromosomes are better spent on 17 new children a generation)."""
@@ -103,24 +104,25 @@ class EvolveConfig:
     """Weights mode, snes: learning rate of the mean (1: the natural-gradient step)."""
     snes_lr_sigma: float = 0.0
     """Weights mode, snes: learning rate of the sigmas; 0: SNES's default (3 + ln d) / (5 sqrt d)
-    for d weights (0.06 for 7-9-15-3)."""
+    for d weights (0.10 for the 270 of 7-9-15-3)."""
     mutation_prob: float = 0.2
     """Probability that a child has one architecture gene mutated (hybrid, architecture)."""
     weight_mutation_rate: float | None = None
-    """Fraction of a child's weights perturbed by Gaussian noise (hybrid, weights); None: 0.05 for
+    """Fraction of a child's weights perturbed by Gaussian noise (hybrid, weights mode with ga); None: 0.05 for
     hybrid, 1 (every weight, small steps) for weights mode."""
     weight_mutation_sigma: float | None = None
-    """Standard deviation of that noise at generation 0; None: 0.1 for hybrid (fine-tuning trained
-    weights), 0.3 for weights mode (searching from random weights)."""
+    """Standard deviation of that noise at generation 0 (weights mode with snes: every weight's
+    starting sigma); None: 0.1 for hybrid (fine-tuning trained weights), 0.3 for weights mode
+    (searching from random weights)."""
     weight_mutation_decay: float | None = None
-    """Weights mode: the sigma is multiplied by this every generation, down to a tenth of its
-    start; None: 0.98 for weights mode, 1 (constant) otherwise."""
+    """Weights mode with ga: the sigma is multiplied by this every generation, down to a tenth of
+    its start; None: 0.98 for weights mode, 1 (constant) otherwise."""
     weight_mutation_spread: float | None = None
-    """Weights mode and hybrid refinements: each child's sigma is the generation's times 2**u, u
+    """Weights mode with ga, and hybrid refinements: each child's sigma is the generation's times 2**u, u
     uniform in [-spread, spread] (each generation tries a range of step sizes); None: 2 (a quarter
     to 4 times), 0 (no spread) for architecture mode."""
     weight_mutation_tau: float = 0.0
-    """Weights mode: self-adaptive mutation when > 0; every chromosome carries its own sigma
+    """Weights mode with ga: self-adaptive mutation when > 0; every chromosome carries its own sigma
     (weight_mutation_sigma at generation 0) and a child's is its parent's times exp(tau * N(0, 1)),
     within [a tenth, 3 times] weight_mutation_sigma; decay and spread are then not used. 0: off."""
     refine_share: float | None = None
@@ -130,10 +132,10 @@ class EvolveConfig:
     other children (all of them while no parent matches the teacher) are bred from two random
     parents as the study did. None: 0.5 for hybrid (6 of 12 children), 0 otherwise."""
     crossover_prob: float = 0.3
-    """Weights mode: probability that a child is the crossover of two parents rather than a copy
+    """Weights mode with ga: probability that a child is the crossover of two parents rather than a copy
     of the fitter one (before its mutation)."""
     weight_crossover: str = "uniform"
-    """Weights mode: how two parents cross: uniform (each weight from either) or neuron (each unit's
+    """Weights mode with ga: how two parents cross: uniform (each weight from either) or neuron (each unit's
     incoming weights and bias together from either)."""
     fitness: str | None = None
     """What selection ranks: apples (mean apples per game) or shaped (apples plus up to half an
