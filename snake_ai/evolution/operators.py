@@ -134,8 +134,8 @@ def mirrored_noise(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
 
 def rank_utilities(fitness: np.ndarray) -> np.ndarray:
     """NES fitness shaping: the k-th fittest of n gets max(0, ln(n/2 + 1) - ln k), normalised to
-    sum to 1, minus 1/n (so the utilities sum to 0). Only the ranks matter: no fitness scale, no
-    outlier, can dominate a step. Ties: the earlier ranks higher."""
+    sum to 1, minus 1/n (so the utilities sum to 0). Only the ranks matter: neither the fitness scale
+    nor an outlier can dominate a step. Ties: the earlier ranks higher."""
     f = np.asarray(fitness, np.float64)
     n = f.size
     raw = np.maximum(0.0, np.log(n / 2 + 1) - np.log(np.arange(1, n + 1)))

@@ -106,7 +106,8 @@ class ConsoleReporter(Reporter):
             return
         cfg = run.cfg
         resumed = f", resumed after generation {run.start_generation - 1}" if run.start_generation else ""
-        line = (f"evolving {cfg.mode} mode: {cfg.population} chromosomes x {cfg.generations} generations, "
+        mode = f"{cfg.mode} mode ({cfg.weight_search})" if cfg.mode == "weights" else f"{cfg.mode} mode"
+        line = (f"evolving {mode}: {cfg.population} chromosomes x {cfg.generations} generations, "
                 f"{cfg.games} games each, seed {cfg.seed}{resumed} -> {run.dir}")
         from rich.console import Console
 

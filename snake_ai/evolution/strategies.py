@@ -8,6 +8,8 @@ and fitness shaping stay outside; every random choice comes from the generator p
 
 Breeding follows the study (SPEC section 3): the top ``elite`` and ``random_parents`` others are
 kept unchanged as parents, and the rest of the population are children of two random parents.
+The weights mode's default is no GA but an evolution strategy (``SNESStrategy``), whose state
+(mean and sigmas) is more than the last generation, hence ``state()`` and ``resume()``.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..errors import SnakeAIError
 from .batch_training import TrainJob
 from .config import EvolveConfig
 from .genome import Genome
-from ..errors import SnakeAIError
 from .operators import (crossover_architecture, crossover_neurons, crossover_weights, init_weights, mirrored_noise,
                         mutate_architecture, mutate_weights, random_architecture, rank_utilities, self_adapt_sigma,
                         snes_lr_sigma, snes_update, transplant)
@@ -155,7 +157,8 @@ class SNESStrategy(Strategy):
 
     def __init__(self, cfg: EvolveConfig):
         super().__init__(cfg)
-        self.spec = Genome(tuple(cfg.fixed_hidden), cfg.fixed_activation, "none").spec
+        self.base = Genome(tuple(cfg.fixed_hidden), cfg.fixed_activation, "none")
+        self.spec = self.base.spec
         self.mean: np.ndarray | None = None  # float64 (d,): the centre of the search
         self.sigma: np.ndarray | None = None  # float64 (d,): the step size of each weight
         self.eps: np.ndarray | None = None  # float64 (population - 1, d): the asked samples' noise
@@ -178,10 +181,9 @@ class SNESStrategy(Strategy):
             self.mean = init_weights(self.spec, rng).astype(np.float64)
             self.sigma = np.full(self.spec.n_params, float(cfg.weight_mutation_sigma))
         self.eps = mirrored_noise(rng, cfg.population - 1, self.spec.n_params)
-        base = Genome(tuple(cfg.fixed_hidden), cfg.fixed_activation, "none")
         samples = self.mean + self.sigma * self.eps
-        return [Proposal(base.with_weights(self.mean, "mean"))] + [
-            Proposal(base.with_weights(w, "sampled")) for w in samples]
+        return [Proposal(self.base.with_weights(self.mean, "mean"))] + [
+            Proposal(self.base.with_weights(w, "sampled")) for w in samples]
 
     def tell(self, genomes, fitness, reference=None):
         super().tell(genomes, fitness, reference)
