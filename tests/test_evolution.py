@@ -371,6 +371,8 @@ def test_weights_run_directory(tmp_path):
               "architectures.png", "summary.json"):
         assert (run / f).exists(), f
     assert [int(h["generation"]) for h in history(run)] == [0, 1, 2]
+    versions = json.loads((run / "best.json").read_text())["versions"]  # what decides the figures
+    assert versions["numpy"] == np.__version__ and set(versions) >= {"numba", "tensorflow", "keras"}
     from snake_ai.policy.tf import keras
 
     assert keras().models.load_model(run / "best.keras").output_shape == (None, 3)

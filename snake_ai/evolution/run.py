@@ -253,6 +253,20 @@ def history_row(gen, genomes, scores, validation_apples, trainings, train_s, eva
     }
 
 
+def library_versions() -> dict:
+    """The versions that decide a run's figures: Keras training's floating-point results change
+    between TensorFlow releases, so the same seed can give another run under another version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("snake-ai", "numpy", "numba", "tensorflow", "keras"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
 def finish(run: Run, evaluator) -> dict:
     """The run's best (the most validation apples of any generation) on held-out games, beside
     the teacher on the same games; best.* files."""
@@ -281,6 +295,7 @@ def finish(run: Run, evaluator) -> dict:
         "heldout_mean_length": float(held.apples.mean() + 3),
         "teacher_mean_apples": float(teacher.apples.mean()),
         "study_mean_length": 23.091,
+        "versions": library_versions(),
     }
     rundir.save_best(run.dir, best, info)
     return info
