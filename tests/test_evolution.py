@@ -450,6 +450,17 @@ def test_hybrid_is_deterministic_across_workers_and_resume(tmp_path):
     assert all(float(r["validation_apples"]) >= 0 for r in history(a))
 
 
+def test_snes_needs_no_room_for_parents(tmp_path):
+    cfg = EvolveConfig(mode="weights", population=3, games=5, validation_games=5, heldout_games=5, max_steps=50,
+                       generations=2).validate()  # 3 elite by default: the GA would refuse this
+    with pytest.raises(SnakeAIError, match="no room for children"):
+        cfg.with_(weight_search="ga").validate()
+    from snake_ai.evolution.run import evolve, prepare_new
+
+    evolve(prepare_new(cfg, tmp_path / "r", False))
+    assert [r["architectures"].count(";") for r in history(tmp_path / "r")] == [2, 2]  # the mean and 2 samples
+
+
 @pytest.mark.parametrize("args,msg", [
     (["--generations", "0"], "generations"),
     (["--population", "1"], "population"),

@@ -89,7 +89,7 @@ class EvolveConfig:
     population: int = 20
     """Chromosomes per generation."""
     elite: int | None = None
-    """Best chromosomes kept as parents each generation (not used by weights mode's snes); None: 5,
+    """Best chromosomes kept as parents each generation (not used, nor checked, by weights mode's snes); None: 5,
     or 3 for weights mode."""
     random_parents: int | None = None
     """Other chromosomes kept as parents, drawn at random from the rest; None: 3, or 0 for weights
@@ -193,14 +193,8 @@ class EvolveConfig:
             raise SnakeAIError(f"generations must be >= 1, got {self.generations}")
         if self.population < 2:
             raise SnakeAIError(f"population must be >= 2, got {self.population}")
-        if self.elite < 1 or self.random_parents < 0:
-            raise SnakeAIError("elite must be >= 1 and random_parents >= 0")
-        if self.elite + self.random_parents > self.population:
-            raise SnakeAIError(f"{self.elite} elite + {self.random_parents} random parents is more than the "
-                               f"population of {self.population}")
-        if self.elite + self.random_parents >= self.population:
-            raise SnakeAIError(f"no room for children: population {self.population} must exceed parents "
-                               f"({self.elite} + {self.random_parents})")
+        if not (self.mode == "weights" and self.weight_search == "snes"):  # snes keeps no parents
+            self._validate_parents()
         for name in ("mutation_prob", "weight_mutation_rate", "crossover_prob", "refine_share"):
             v = getattr(self, name)
             if not 0 <= v <= 1:
@@ -238,6 +232,16 @@ class EvolveConfig:
             raise SnakeAIError("fixed_hidden must list positive widths")
         self.space.validate()
         return self
+
+    def _validate_parents(self) -> None:
+        if self.elite < 1 or self.random_parents < 0:
+            raise SnakeAIError("elite must be >= 1 and random_parents >= 0")
+        if self.elite + self.random_parents > self.population:
+            raise SnakeAIError(f"{self.elite} elite + {self.random_parents} random parents is more than the "
+                               f"population of {self.population}")
+        if self.elite + self.random_parents >= self.population:
+            raise SnakeAIError(f"no room for children: population {self.population} must exceed parents "
+                               f"({self.elite} + {self.random_parents})")
 
     @property
     def children(self) -> int:
