@@ -430,6 +430,30 @@ def test_weights_options_resume_exactly(tmp_path):
     assert [g.sigma for g in genomes] == [g.sigma for g in read_checkpoint(tmp_path / "full")[1]]
 
 
+def test_a_run_saved_before_snes_resumes_with_its_ga(tmp_path):
+    """A weights-mode run written by a version without ``weight_search`` (in its config.toml and
+    its checkpoint) was a GA run, and resumes as one."""
+    from snake_ai.evolution.run import evolve, prepare_new, prepare_resume
+
+    cfg = EvolveConfig(mode="weights", weight_search="ga", population=6, elite=2, games=10, validation_games=10,
+                       heldout_games=10, max_steps=200, generations=3, seed=2).validate()
+    evolve(prepare_new(cfg, tmp_path / "full", False))
+    old = tmp_path / "old"
+    evolve(prepare_new(cfg.with_(generations=2), old, False))
+    new_keys = ("weight_search", "snes_lr_mean", "snes_lr_sigma")
+    text = (old / "config.toml").read_text()
+    (old / "config.toml").write_text("".join(line for line in text.splitlines(True) if not line.startswith(new_keys)))
+    with np.load(old / "checkpoint.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta["config"] = {k: v for k, v in meta["config"].items() if k not in new_keys}
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(old / "checkpoint.npz", **arrays)
+    evolve(prepare_resume(old, generations=3))
+    assert history(old) == history(tmp_path / "full")
+    assert 'weight_search = "ga"' in (old / "config.toml").read_text()
+
+
 H_ARGS = ["--population", "4", "--elite", "1", "--random-parents", "1", "--games", "20", "--max-steps", "300",
           "--heldout-games", "40", "--train-rows", "4000", "--train-epochs", "1", "--seed", "3"]
 

@@ -97,6 +97,9 @@ def prepare_resume(directory: Path, generations: int | None = None) -> Run:
     lock = lock_run(directory)
     gen, genomes, fitness, apples, history, saved_cfg, elapsed, state = rundir.read_checkpoint(directory)
     hall_of_fame = rundir.read_hall_of_fame(directory)
+    if "weight_search" not in saved_cfg:  # saved before weights mode had a choice of search: it ran the GA
+        saved_cfg = {**saved_cfg, "weight_search": "ga"}
+        cfg = cfg.with_(weight_search="ga")
     if EvolveConfig.from_dict(saved_cfg) != cfg:
         raise SnakeAIError(f"{directory}: config.toml differs from the checkpoint's config; the run was edited")
     if generations is not None:
