@@ -193,7 +193,7 @@ class EvolveConfig:
             raise SnakeAIError(f"generations must be >= 1, got {self.generations}")
         if self.population < 2:
             raise SnakeAIError(f"population must be >= 2, got {self.population}")
-        if not (self.mode == "weights" and self.weight_search == "snes"):  # snes keeps no parents
+        if not self.snes:  # snes keeps no parents
             self._validate_parents()
         for name in ("mutation_prob", "weight_mutation_rate", "crossover_prob", "refine_share"):
             v = getattr(self, name)
@@ -242,6 +242,11 @@ class EvolveConfig:
         if self.elite + self.random_parents >= self.population:
             raise SnakeAIError(f"no room for children: population {self.population} must exceed parents "
                                f"({self.elite} + {self.random_parents})")
+
+    @property
+    def snes(self) -> bool:
+        """Whether the run's strategy is weights mode's SNES (not a GA)."""
+        return self.mode == "weights" and self.weight_search == "snes"
 
     @property
     def children(self) -> int:

@@ -169,8 +169,8 @@ class SNESStrategy(Strategy):
     def resume(self, genomes, fitness, reference, state):
         Strategy.tell(self, genomes, fitness, reference)
         d = self.spec.n_params
-        if set(state) != {"mean", "sigma"} or any(v.shape != (d,) or not np.all(np.isfinite(v)) for v in state.values()) \
-                or not np.all(state["sigma"] > 0):
+        # (read_checkpoint has checked that saved arrays are finite float64 vectors)
+        if set(state) != {"mean", "sigma"} or any(v.shape != (d,) for v in state.values()) or not np.all(state["sigma"] > 0):
             raise SnakeAIError(f"the checkpoint lacks a valid snes state (mean and sigma of {d} weights)")
         self.mean, self.sigma = (np.asarray(state[k], np.float64).copy() for k in ("mean", "sigma"))
         self.eps = None
@@ -273,6 +273,6 @@ STRATEGIES = {"hybrid": HybridStrategy, "weights": WeightsStrategy, "architectur
 
 
 def make_strategy(cfg: EvolveConfig) -> Strategy:
-    if cfg.mode == "weights" and cfg.weight_search == "snes":
+    if cfg.snes:
         return SNESStrategy(cfg)
     return STRATEGIES[cfg.mode](cfg)
