@@ -455,7 +455,7 @@ def test_a_run_saved_before_snes_resumes_with_its_ga(tmp_path):
 
 
 H_ARGS = ["--population", "4", "--elite", "1", "--random-parents", "1", "--games", "20", "--max-steps", "300",
-          "--heldout-games", "40", "--train-rows", "4000", "--train-epochs", "1", "--seed", "3"]
+          "--heldout-games", "40", "--train-rows", "4000", "--train-epochs", "1", "--seed", "3", "--teacher-games", "30"]
 
 
 @pytest.mark.slow
@@ -526,3 +526,44 @@ def test_corrupt_checkpoint_is_refused_and_left_alone(tmp_path):
     assert {f.name: f.read_bytes() for f in run.iterdir()} == before
     p = cli("evolve", "--resume", str(run), "--population", "9")
     assert p.returncode == 2 and "--population" in p.stderr
+
+
+@pytest.mark.slow
+def test_teacher_search_is_saved_once_and_older_hybrid_runs_keep_the_studys_teacher(tmp_path):
+    """A hybrid run searches its teacher before generation 0 and saves it (teacher.json); a resumed
+    run reads it back rather than searching again. A hybrid run written by a version without the
+    teacher search (no teacher_* keys) learnt from the study's teacher, and resumes so."""
+    from snake_ai.evolution.run import evolve, prepare_new, prepare_resume
+
+    cfg = EvolveConfig(population=4, elite=1, random_parents=1, games=10, validation_games=10, heldout_games=10,
+                       max_steps=200, train_games=4, train_rows=2000, train_epochs=1, generations=2, seed=4,
+                       teacher_games=15, teacher_sweeps=1).validate()
+    summary = evolve(prepare_new(cfg, tmp_path / "full", False))
+    search = json.loads((tmp_path / "full" / "teacher.json").read_text())
+    assert summary["searched_teacher_mean_apples"] is not None and search["games"] == 15
+    part = tmp_path / "part"
+    evolve(prepare_new(cfg.with_(generations=1), part, False))
+    marked = json.loads((part / "teacher.json").read_text())
+    assert marked["moves"] == search["moves"]  # the search is deterministic
+    marked["seconds"] = 999.0
+    (part / "teacher.json").write_text(json.dumps(marked))
+    evolve(prepare_resume(part, generations=2))
+    assert history(part) == history(tmp_path / "full")
+    assert json.loads((part / "teacher.json").read_text())["seconds"] == 999.0  # read, not searched again
+
+    study = cfg.with_(teacher_sweeps=0)
+    evolve(prepare_new(study, tmp_path / "study", False))
+    assert not (tmp_path / "study" / "teacher.json").exists()
+    old = tmp_path / "old"
+    evolve(prepare_new(study.with_(generations=1), old, False))
+    text = (old / "config.toml").read_text()
+    (old / "config.toml").write_text("".join(line for line in text.splitlines(True) if not line.startswith("teacher_")))
+    with np.load(old / "checkpoint.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta["config"] = {k: v for k, v in meta["config"].items() if not k.startswith("teacher_")}
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(old / "checkpoint.npz", **arrays)
+    evolve(prepare_resume(old, generations=2))
+    assert history(old) == history(tmp_path / "study")
+    assert "teacher_sweeps = 0" in (old / "config.toml").read_text() and not (old / "teacher.json").exists()

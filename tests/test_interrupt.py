@@ -244,7 +244,8 @@ def test_sigterm_with_a_local_ray_leaves_no_ray_process(tmp_path):
 
 H_TOML = "train_games = 6\n"
 H_ARGS = ["--population", "4", "--elite", "1", "--random-parents", "1", "--games", "20", "--max-steps", "300",
-          "--heldout-games", "20", "--train-rows", "2000", "--train-epochs", "1", "--seed", "3", "--generations", "3"]
+          "--heldout-games", "20", "--train-rows", "2000", "--train-epochs", "1", "--seed", "3", "--generations", "3",
+          "--teacher-games", "30"]
 
 
 @pytest.mark.slow

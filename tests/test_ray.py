@@ -67,19 +67,24 @@ def test_survives_an_actor_killed_mid_generation(backend, tmp_path):
 
 
 def test_keras_training_on_ray_matches_local(backend):
+    from snake_ai.engine import teacher_table
     from snake_ai.evolution.run import train_budget
+    from snake_ai.evolution.teacher import TeacherSearch
     from snake_ai.evolution.training import LocalTrainer
 
     cfg = EvolveConfig(population=5, elite=1, random_parents=1, train_games=5, train_rows=3000, train_epochs=1,
                        seed=2)
     jobs = [p.job for p in make_strategy(cfg).ask(generation_rng(cfg, 0), 0)]
     seen_remote, seen_local = [], []
-    backend.trainer.prepare(train_budget(cfg))
+    table = teacher_table(2)
+    table[0, 2] = 1  # a searched teacher's table, not the study's: the actors build their pool from it
+    budget = train_budget(cfg, TeacherSearch(table, (0.0,), (), 1, 0.0))
+    backend.trainer.prepare(budget)
     remote = backend.trainer.train(jobs, 11, progress=lambda done, total: seen_remote.append((done, total)))
     assert len(backend.trainer.actors) == 2  # the generation was split over two training actors
     local = LocalTrainer(workers=1)
     try:
-        local.prepare(train_budget(cfg))
+        local.prepare(budget)
         here = local.train(jobs, 11, progress=lambda done, total: seen_local.append((done, total)))
     finally:
         local.close()

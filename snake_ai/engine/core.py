@@ -358,6 +358,32 @@ def teacher_move(lb, fb, rb, adx, ady, dx, dy):
     return table_move(want, lb, fb, rb)
 
 
+@njit(cache=True, error_model="numpy", forceinline=True)
+def angle_bin(adx, ady, dx, dy, bins):
+    """The column of a decision table for the apple's angle relative to the heading: 0 exactly
+    ahead (or no apple), 1 exactly behind, then ``bins`` equal bins of the teacher's angle in (0, 1)
+    (apple on the right: 2 .. bins + 1) and in (-1, 0) (on the left: bins + 2 .. 2 bins + 1,
+    nearest straight ahead first)."""
+    cross = ady * dx - adx * dy
+    if cross == 0:
+        return 1 if ady * dy + adx * dx < 0 else 0
+    a = np.arctan2(np.float64(cross), np.float64(ady * dy + adx * dx)) / np.pi
+    if a > 0:
+        return 2 + min(np.int64(a * bins), bins - 1)
+    return 2 + bins + min(np.int64(-a * bins), bins - 1)
+
+
+@njit(cache=True, error_model="numpy", forceinline=True)
+def table_decision(table, lb, fb, rb, adx, ady, dx, dy):
+    """A decision table's move: ``table`` int64 (7, 2 bins + 2), a row per blocked combination
+    lb*4 + fb*2 + rb (all three blocked has no row) and a column per ``angle_bin``. Returns -1
+    when all three moves are blocked, like ``teacher_move``."""
+    c = lb * 4 + fb * 2 + rb
+    if c == 7:
+        return -1
+    return table[c, angle_bin(adx, ady, dx, dy, (table.shape[1] - 2) // 2)]
+
+
 @njit(inline="always", cache=True, error_model="numpy")
 def table_move(want, lb, fb, rb):
     if lb and fb and rb:

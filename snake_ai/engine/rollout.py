@@ -14,12 +14,12 @@ from numba import njit
 
 from .compiling import announce
 from .core import _DEAD, _RUNNING, _STRAIGHT, agent_stream, alloc_games, reset_game, rng_below, sense, step_game
-from .core import teacher_move, write_features
+from .core import table_decision, teacher_move, write_features
 from .net import LANES, PackedNets, lanes_forward, pack
 from .rules import Rules
 from .workers import run_workers, take_task
 
-TEACHER, RANDOM, NETWORK = 0, 1, 2
+TEACHER, RANDOM, NETWORK, TABLE = 0, 1, 2, 3
 _CHUNK = 4  # games per task of the teacher and the random agent
 _NET_CHUNK = 4 * LANES  # games of one network per task
 
@@ -47,8 +47,9 @@ def advance(s, g, a, d0, rules):
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def rollout_worker(counter, seeds, policy, rules, record, offsets, x_out, y_out, apples, steps, status, rows):
-    """Play games with the teacher or the random agent, _CHUNK games per task taken from
+def rollout_worker(counter, seeds, policy, table, rules, record, offsets, x_out, y_out, apples, steps, status, rows):
+    """Play games with the teacher, a decision table (``table``, see ``table_decision``) or the
+    random agent, _CHUNK games per task taken from
     ``counter``, until every game of ``seeds`` is played (``run_workers`` runs one per thread).
 
     Fills the int64 (K,) arrays apples, steps, final status and recorded rows. With ``record``
@@ -72,8 +73,11 @@ def rollout_worker(counter, seeds, policy, rules, record, offsets, x_out, y_out,
                 lb, fb, rb, adx, ady = sense(s, g, rules)
                 dx = st.dx
                 dy = st.dy
-                if policy == TEACHER:
-                    a = teacher_move(lb, fb, rb, adx, ady, dx, dy)
+                if policy == TEACHER or policy == TABLE:
+                    if policy == TEACHER:
+                        a = teacher_move(lb, fb, rb, adx, ady, dx, dy)
+                    else:
+                        a = table_decision(table, lb, fb, rb, adx, ady, dx, dy)
                     if a < 0:
                         a = _STRAIGHT  # every move is fatal; not a decision worth recording
                     else:
@@ -188,19 +192,20 @@ class RolloutResult:
 
 
 _NO_ROWS = (np.zeros(1, np.int64), np.zeros((1, 7), np.float32), np.zeros((1, 3), np.float32))
+_NO_TABLE = np.zeros((7, 4), np.int64)  # the table argument of the agents that have none
 
 
 def _seeds(seeds) -> np.ndarray:
     return np.ascontiguousarray(np.atleast_1d(seeds), dtype=np.uint64)
 
 
-def _run(seeds, policy, rules: Rules, record=None) -> RolloutResult:
+def _run(seeds, policy, rules: Rules, record=None, table=_NO_TABLE) -> RolloutResult:
     seeds = _seeds(seeds)
     offsets, x, y = record if record is not None else _NO_ROWS
     K = seeds.shape[0]
     out = _outputs(K)
-    announce(rollout_worker, "teacher and random rollouts")
-    run_workers(rollout_worker, (K + _CHUNK - 1) // _CHUNK, seeds, policy, rules.kernel(), record is not None,
+    announce(rollout_worker, "teacher, table and random rollouts")
+    run_workers(rollout_worker, (K + _CHUNK - 1) // _CHUNK, seeds, policy, table, rules.kernel(), record is not None,
                 offsets, x, y, *out[:4])
     return RolloutResult(*(a.reshape(1, K) for a in out))
 
@@ -208,6 +213,13 @@ def _run(seeds, policy, rules: Rules, record=None) -> RolloutResult:
 def play_teacher(seeds, rules: Rules = Rules()) -> RolloutResult:
     """The angle teacher on each game seed; arrays of shape (1, K)."""
     return _run(seeds, TEACHER, rules)
+
+
+def play_table(table, seeds, rules: Rules = Rules()) -> RolloutResult:
+    """A decision table (see ``tables``) on each game seed; arrays of shape (1, K)."""
+    from .tables import check_table
+
+    return _run(seeds, TABLE, rules, table=check_table(table))
 
 
 def play_random(seeds, rules: Rules = Rules()) -> RolloutResult:
@@ -229,13 +241,24 @@ def play_networks(networks, seeds, rules: Rules = Rules()) -> RolloutResult:
 
 def record_teacher(seeds, rules: Rules = Rules()):
     """The teacher's decisions on each game: (x float32 (N,7), y float32 (N,3), rows per game)."""
-    counted = play_teacher(seeds, rules)
+    return _record(seeds, rules, TEACHER, _NO_TABLE)
+
+
+def record_table(table, seeds, rules: Rules = Rules()):
+    """A decision table's decisions on each game, as ``record_teacher`` gives the teacher's."""
+    from .tables import check_table
+
+    return _record(seeds, rules, TABLE, check_table(table))
+
+
+def _record(seeds, rules: Rules, policy: int, table: np.ndarray):
+    counted = _run(seeds, policy, rules, table=table)
     per_game = counted.rows[0]
     offsets = np.zeros(per_game.shape[0], dtype=np.int64)
     np.cumsum(per_game[:-1], out=offsets[1:])
     total = int(per_game.sum())
     x = np.empty((max(total, 1), 7), dtype=np.float32)
     y = np.empty((max(total, 1), 3), dtype=np.float32)
-    again = _run(seeds, TEACHER, rules, record=(offsets, x, y))
+    again = _run(seeds, policy, rules, record=(offsets, x, y), table=table)
     assert np.array_equal(again.rows, counted.rows)
     return x[:total], y[:total], per_game

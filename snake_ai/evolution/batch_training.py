@@ -51,6 +51,7 @@ class TrainBudget:
     pool_start: int  # ... and first game index
     board: int
     max_steps: int
+    teacher: tuple[tuple[int, ...], ...] | None = None  # the decision table whose decisions form the pool; None: the study's teacher
 
     @property
     def steps(self) -> int:
@@ -58,11 +59,15 @@ class TrainBudget:
 
 
 def teacher_pool(budget: TrainBudget):
-    """(x float32 (N, 7), y float32 (N, 3)): the teacher's decisions on the pool's games."""
-    from ..engine import Rules, derive_seeds, record_teacher
+    """(x float32 (N, 7), y float32 (N, 3)): the run's teacher's decisions on the pool's games."""
+    from ..engine import Rules, derive_seeds, record_table, record_teacher
 
-    x, y, _ = record_teacher(derive_seeds(budget.pool_seed, budget.pool_games, budget.pool_start),
-                             Rules.classic(budget.board, budget.max_steps))
+    seeds = derive_seeds(budget.pool_seed, budget.pool_games, budget.pool_start)
+    rules = Rules.classic(budget.board, budget.max_steps)
+    if budget.teacher is None:
+        x, y, _ = record_teacher(seeds, rules)
+    else:
+        x, y, _ = record_table(np.array(budget.teacher, np.int64), seeds, rules)
     return np.ascontiguousarray(x, np.float32), np.ascontiguousarray(y, np.float32)
 
 

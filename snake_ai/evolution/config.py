@@ -75,6 +75,8 @@ _PER_MODE = {
     "refine_share": (0.5, 0.0, 0.0),
     "games": (300, 100, 300),
     "fitness": ("apples", "shaped", "apples"),
+    "teacher_sweeps": (4, 0, 0),
+    "train_epochs": (4, 1, 1),
 }
 
 
@@ -170,12 +172,25 @@ class EvolveConfig:
     """Teacher games whose decisions form the Keras training pool (hybrid, architecture)."""
     train_rows: int = 100_000
     """Rows drawn from the pool for a generation's brief trainings (every branch sees the same batches)."""
-    train_epochs: int = 1
-    """Epochs of one brief training."""
+    train_epochs: int | None = None
+    """Epochs of one brief training; None: 4 for hybrid (the searched teacher's table takes more
+    steps to learn than the study's teacher: after one epoch its networks loop), 1 otherwise."""
     train_batch_size: int = 1024
     """Batch size of one brief training."""
     train_lr_scale: float = 2.0
     """Brief trainings use the optimizer's default large-batch learning rate times this."""
+    teacher_sweeps: int | None = None
+    """Hybrid, architecture: passes of the teacher search before generation 0 (evolution/teacher.py).
+    The study's teacher, written as a decision table (a move per blocked combination and apple
+    angle), is improved entry by entry on games of its own, and the Keras trainings learn from the
+    table found. 0: they learn from the study's teacher itself. None: 4 for hybrid, 0 otherwise
+    (architecture mode is the study's search)."""
+    teacher_games: int = 1000
+    """Games every candidate table of the teacher search plays (the same games for all)."""
+    teacher_bins: int = 8
+    """Bins of the apple's angle on each side (left, right) in the teacher's decision table."""
+    teacher_min_gain: float = 0.05
+    """Mean apples on the search games that a changed entry must add to be kept."""
     space: GenomeSpace = field(default_factory=GenomeSpace)
     """The genes architectures are drawn from."""
 
@@ -220,6 +235,10 @@ class EvolveConfig:
                 raise SnakeAIError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.fitness_max_steps < 0 or self.fitness_max_steps_doubling < 0:
             raise SnakeAIError("fitness_max_steps and fitness_max_steps_doubling must be >= 0")
+        if self.teacher_sweeps < 0 or self.teacher_games < 1 or self.teacher_bins < 1 or self.teacher_min_gain < 0:
+            raise SnakeAIError("teacher_sweeps and teacher_min_gain must be >= 0, teacher_games and teacher_bins >= 1")
+        if self.mode == "weights" and self.teacher_sweeps:
+            raise SnakeAIError("teacher_sweeps: weights mode learns from no teacher (use hybrid or architecture mode)")
         if self.train_lr_scale <= 0:
             raise SnakeAIError("train_lr_scale must be > 0")
         if self.board < 3:

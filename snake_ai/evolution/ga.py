@@ -5,6 +5,7 @@ Game indices (all from the run's seed, never overlapping):
     validation games   [VALIDATION_START, + validation_games): choose the run's best
     held-out games     [HELDOUT_START, + heldout_games): report the final best (never used to choose)
     training pool      [POOL_START, + train_games): the teacher's decisions Keras trains on
+    teacher search     [TEACHER_START, + teacher_games): the games of the teacher search (teacher.py)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .config import EvolveConfig
 HELDOUT_START = 2**40
 POOL_START = 2**41
 VALIDATION_START = 2**39
+TEACHER_START = 2**42
 
 
 def generation_rng(cfg: EvolveConfig, generation: int) -> np.random.Generator:

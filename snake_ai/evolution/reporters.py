@@ -24,6 +24,12 @@ class Reporter:
 
     def training_progress(self, run, done: int, total: int) -> None: ...
 
+    def teacher_progress(self, run, sweep: int, sweeps: int) -> None:
+        """Before each sweep of the teacher search (teacher.py)."""
+
+    def teacher(self, run, search) -> None:
+        """The run's teacher search (a TeacherSearch), new or read back from teacher.json."""
+
     def generation(self, run, row: dict) -> None: ...
 
     def end(self, run, summary: dict) -> None: ...
@@ -138,6 +144,23 @@ class ConsoleReporter(Reporter):
             what = f"training {done}/{total}" if done < total else "evaluating"
             self.progress.update(self._task, description=self._describe(what))
 
+    def teacher_progress(self, run, sweep, sweeps):
+        if self.progress is not None:
+            self.progress.update(self._task, description=self._describe(f"teacher search, sweep {sweep + 1}/{sweeps}"))
+
+    def teacher(self, run, search):
+        if self.quiet:
+            return
+        self._print(f"teacher: the study's {search.apples[0]:.2f} apples -> {search.apples[-1]:.2f} on "
+                    f"{search.games} search games ({search.changed} of {search.table.size} decisions changed, "
+                    f"{len(search.changes)} sweeps, {search.seconds:.1f} s); the networks learn from it")
+
+    def _print(self, line: str) -> None:
+        if self.console is not None:
+            self.console.print(line, soft_wrap=True, highlight=False)
+        else:
+            self._plain(line)
+
     def generation(self, run, row):
         if self.quiet:
             return
@@ -180,16 +203,16 @@ class ConsoleReporter(Reporter):
             f"best: {h['best_architecture']} (fitness {h['best_fitness']:.2f}); on {h['heldout_games']} held-out games "
             f"x {run.cfg.max_steps} steps: {h['heldout_mean_apples']:.2f} apples (length "
             f"{h['heldout_mean_apples'] + 3:.2f}, max {h['heldout_max_apples']}); the teacher on the same games: "
-            f"{h['teacher_mean_apples']:.2f}; the study's network: 23.091 length (about 20 apples)",
+            f"{h['teacher_mean_apples']:.2f}"
+            + (f" (the searched teacher it learnt from: {h['searched_teacher_mean_apples']:.2f})"
+               if h.get("searched_teacher_mean_apples") is not None else "")
+            + "; the study's network: 23.091 length (about 20 apples)",
             f"run saved in {run.dir} ({h['seconds']:.1f} s); play it: snake-ai evaluate {run.dir}",
         ]
         if any(Path(run.dir).glob(TensorBoardReporter.PATTERN)):
             lines.append(f"curves: tensorboard --logdir {Path(run.dir).parent}")
         for line in lines:
-            if self.console is not None:
-                self.console.print(line, soft_wrap=True, highlight=False)
-            else:
-                self._plain(line)
+            self._print(line)
 
 
 class TensorBoardReporter(Reporter):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine import Rules, play_teacher
+from ..engine import Rules, play_table, play_teacher
 from ..errors import SnakeAIError
 from ..interrupt import deferred
 from ..lock import LOCK_NAME, acquire as lock_run
@@ -23,8 +23,11 @@ from .fitness import FITNESS, evaluate_local, fitness_rules, generation_seeds, h
 from .ga import POOL_START, data_seed, generation_rng
 from .reporters import CheckpointReporter, PlotReporter
 from .strategies import make_strategy
+from .teacher import search_teacher
 
 HALL_OF_FAME = 5  # the best chromosomes by validation apples, over the whole run
+# config keys added after runs were saved, with the value a run saved without them ran with
+LEGACY = {"weight_search": "ga", "teacher_sweeps": 0}
 
 
 def default_run_dir(cfg: EvolveConfig, root: Path = Path("runs")) -> Path:
@@ -47,6 +50,7 @@ class Run:
         self.elapsed = 0.0
         self.hall_of_fame: list[dict] = []  # best first: {genome, validation_apples, fitness, generation}
         self.strategy_state: dict[str, np.ndarray] = {}  # the strategy's own state after the last tell
+        self.teacher = None  # the TeacherSearch whose table the trainings learn from (None: the study's teacher)
         self.lock = None  # the RunLock held while this process writes the directory (lock.py)
 
     def remember(self, genome, validation_apples: float, fitness: float, generation: int) -> None:
@@ -75,7 +79,7 @@ def prepare_new(cfg: EvolveConfig, out: Path | None, force: bool) -> Run:
         if not (directory / "config.toml").exists() and not (directory / "checkpoint.npz").exists():
             raise SnakeAIError(f"{directory} is not a run directory; refusing to overwrite it even with --force")
         lock = lock_run(directory)  # before anything is deleted: a running run is never touched
-        for name in ("checkpoint.npz", "hall_of_fame.npz", "history.csv", "best.keras", "best.npz", "best.json", "fitness.png",
+        for name in ("checkpoint.npz", "teacher.json", "hall_of_fame.npz", "history.csv", "best.keras", "best.npz", "best.json", "fitness.png",
                      "architectures.png", "summary.json"):
             (directory / name).unlink(missing_ok=True)
     directory.mkdir(parents=True, exist_ok=True)
@@ -97,9 +101,11 @@ def prepare_resume(directory: Path, generations: int | None = None) -> Run:
     lock = lock_run(directory)
     gen, genomes, fitness, apples, history, saved_cfg, elapsed, state = rundir.read_checkpoint(directory)
     hall_of_fame = rundir.read_hall_of_fame(directory)
-    if "weight_search" not in saved_cfg:  # saved before weights mode had a choice of search: it ran the GA
-        saved_cfg = {**saved_cfg, "weight_search": "ga"}
-        cfg = cfg.with_(weight_search="ga")
+    # settings added after runs were saved: such a run ran as their value here says
+    for key, then in LEGACY.items():
+        if key not in saved_cfg:
+            saved_cfg = {**saved_cfg, key: then}
+            cfg = cfg.with_(**{key: then})
     if EvolveConfig.from_dict(saved_cfg) != cfg:
         raise SnakeAIError(f"{directory}: config.toml differs from the checkpoint's config; the run was edited")
     if generations is not None:
@@ -117,10 +123,31 @@ def prepare_resume(directory: Path, generations: int | None = None) -> Run:
     return run
 
 
-def train_budget(cfg: EvolveConfig) -> TrainBudget:
-    """What every brief Keras training of the run shares (given to the trainer once)."""
+def train_budget(cfg: EvolveConfig, teacher=None) -> TrainBudget:
+    """What every brief Keras training of the run shares (given to the trainer once); ``teacher``:
+    the run's TeacherSearch, or None for the study's teacher."""
+    table = None if teacher is None else tuple(tuple(int(m) for m in row) for row in teacher.table)
     return TrainBudget(cfg.train_rows, cfg.train_epochs, cfg.train_batch_size, cfg.train_lr_scale, cfg.train_games,
-                       cfg.seed, POOL_START, cfg.board, cfg.max_steps)
+                       cfg.seed, POOL_START, cfg.board, cfg.max_steps, table)
+
+
+def run_teacher(run: Run, reporters=()):
+    """The run's teacher: None (the study's) without a teacher search, else the search saved in the
+    run directory, or a new search, saved there before generation 0."""
+    cfg = run.cfg
+    if cfg.mode == "weights" or not cfg.teacher_sweeps:
+        return None
+    search = rundir.read_teacher(run.dir)
+    if search is None:
+        def progress(sweep, sweeps):
+            for r in reporters:
+                r.teacher_progress(run, sweep, sweeps)
+
+        search = search_teacher(cfg, progress)
+        rundir.write_teacher(run.dir, search)
+    for r in reporters:
+        r.teacher(run, search)
+    return search
 
 
 def train_proposals(trainer, proposals, seed: int, progress=None) -> list:
@@ -150,14 +177,17 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     evaluator = evaluator or evaluate_local
     strategy = make_strategy(cfg)
     shaping = FITNESS[cfg.fitness]
-    if run.genomes:  # resumed: the strategy continues from the last evaluated generation
-        strategy.resume(run.genomes, run.fitness,
-                        teacher_fitness(cfg, run.start_generation - 1, fitness_rules(cfg, run.start_generation - 1), shaping),
-                        run.strategy_state)
     reporters = [CheckpointReporter(), archive.ArchiveReporter(), *reporters, PlotReporter()]
     for r in reporters:
         r.start(run)
-    t_run = time.perf_counter() - run.elapsed
+    t_run = time.perf_counter() - run.elapsed  # the teacher search counts in the run's time
+    run.teacher = run_teacher(run, reporters)
+    table = None if run.teacher is None else run.teacher.table
+    if run.genomes:  # resumed: the strategy continues from the last evaluated generation
+        strategy.resume(run.genomes, run.fitness,
+                        teacher_fitness(cfg, run.start_generation - 1, fitness_rules(cfg, run.start_generation - 1), shaping,
+                                        table),
+                        run.strategy_state)
     vseeds = validation_seeds(cfg)
     validated: dict = {}  # validation apples by genome (kept parents are not replayed)
 
@@ -167,7 +197,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
 
     try:
         if cfg.mode != "weights" and run.start_generation < cfg.generations:
-            trainer.prepare(train_budget(cfg))
+            trainer.prepare(train_budget(cfg, run.teacher))
             # best.keras needs TensorFlow in this process too: import it while the training workers
             # start and import theirs (the first jobs wait for them anyway), not after the last generation
             from ..policy.tf import keras
@@ -180,7 +210,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
             t1 = time.perf_counter()
             frules = fitness_rules(cfg, gen)
             scores = shaping(evaluator(genomes, generation_seeds(cfg, gen), frules))
-            strategy.tell(genomes, scores.fitness, teacher_fitness(cfg, gen, frules, shaping))
+            strategy.tell(genomes, scores.fitness, teacher_fitness(cfg, gen, frules, shaping, table))
             order = np.argsort(-scores.fitness, kind="stable")
             top = [int(i) for i in order[: cfg.validation_top]]
             val = validate([genomes[i] for i in top], vseeds, run.rules, evaluator, validated)
@@ -208,13 +238,15 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     return summary
 
 
-def teacher_fitness(cfg: EvolveConfig, generation: int, rules: Rules, shaping) -> float | None:
-    """The teacher's fitness on a generation's games (a reference for the hybrid's refinements;
-    the teacher is fast, so it always plays here, whatever the backend); None where no strategy
-    uses it (refine_share 0)."""
+def teacher_fitness(cfg: EvolveConfig, generation: int, rules: Rules, shaping, table=None) -> float | None:
+    """The fitness, on a generation's games, of the teacher the networks learn from (``table``, or
+    the study's teacher when None): a reference for the hybrid's refinements. The teacher is fast,
+    so it always plays here, whatever the backend; None where no strategy uses it (refine_share 0)."""
     if not cfg.refine_share:
         return None
-    return float(shaping(play_teacher(generation_seeds(cfg, generation), rules)).fitness[0])
+    seeds = generation_seeds(cfg, generation)
+    result = play_teacher(seeds, rules) if table is None else play_table(table, seeds, rules)
+    return float(shaping(result).fitness[0])
 
 
 def _key(g) -> tuple:
@@ -297,6 +329,9 @@ def finish(run: Run, evaluator) -> dict:
         "heldout_max_apples": int(held.apples.max()),
         "heldout_mean_length": float(held.apples.mean() + 3),
         "teacher_mean_apples": float(teacher.apples.mean()),
+        "learnt_from": "the study's teacher" if run.teacher is None else "the table of the teacher search (teacher.json)",
+        "searched_teacher_mean_apples": (None if run.teacher is None
+                                         else float(play_table(run.teacher.table, seeds, run.rules).apples.mean())),
         "study_mean_length": 23.091,
         "versions": library_versions(),
     }

@@ -1,6 +1,8 @@
 """A run directory: config, history, checkpoint, best network and plots, all portable files.
 
     config.toml        the resolved EvolveConfig (start a new run from it with --config)
+    teacher.json       the decision table the Keras trainings learn from, found by the teacher
+                       search before generation 0 (hybrid; see teacher.py) (atomic)
     history.csv        one row per generation
     checkpoint.npz     the last evaluated generation: genomes, weights, fitness, history and the
                        strategy's own state (snes: its mean and sigmas) (atomic)
@@ -125,6 +127,34 @@ def read_checkpoint(run: Path):
         raise
     except Exception as e:
         raise SnakeAIError(f"{path}: corrupt checkpoint ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+
+
+TEACHER_FORMAT = "snake-ai teacher"
+
+
+def write_teacher(run: Path, search) -> None:
+    """teacher.json: the teacher search's table and figures (a TeacherSearch)."""
+    d = {"format": TEACHER_FORMAT, "version": __version__, **search.to_dict()}
+    write_text_atomic(run / "teacher.json", json.dumps(d, indent=1) + "\n")
+
+
+def read_teacher(run: Path):
+    """The run's TeacherSearch from teacher.json, or None when the run has none (yet)."""
+    from .teacher import TeacherSearch
+
+    path = run / "teacher.json"
+    if not path.exists():
+        return None
+    try:
+        d = json.loads(path.read_text())
+        if not isinstance(d, dict) or d.get("format") != TEACHER_FORMAT:
+            raise ValueError("not a snake-ai teacher")
+        search = TeacherSearch.from_dict(d)
+        if search.bins != d["bins"]:
+            raise ValueError(f"{d['bins']} bins but a table of {search.table.shape[1]} columns")
+        return search
+    except Exception as e:
+        raise SnakeAIError(f"{path}: corrupt teacher file ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
 
 
 def write_hall_of_fame(run: Path, hall_of_fame: list[dict]) -> None:
