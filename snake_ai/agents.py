@@ -10,7 +10,8 @@ on a game therefore plays exactly the game that ``agent.play(seeds, rules)`` (th
 compiled rollout of the same behaviour) plays.
 
 ``load_agent`` resolves a command-line argument: ``teacher``, ``random``, a ``.keras`` file, an
-engine ``.npz`` network, or a run directory / exported agent folder (its best network).
+engine ``.npz`` network, a run directory / exported agent folder (its best network), or a run's
+``teacher.json`` (the decision table its teacher search found).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine import STRAIGHT, Network, Rules, observe, play_networks, play_random, play_teacher, teacher_actions
+from .engine import STRAIGHT, Network, Rules, observe, play_networks, play_random, play_table, play_teacher
+from .engine import table_actions, teacher_actions
 from .engine.core import agent_stream, rng_below
 from .errors import SnakeAIError
 
@@ -73,6 +75,27 @@ class TeacherAgent(Agent):
 
     def play(self, seeds, rules: Rules = Rules()):
         return play_teacher(seeds, rules)
+
+
+@dataclass(frozen=True, eq=False)
+class TableAgent(Agent):
+    """A decision table (``engine.tables``): a teacher search's result, read from a teacher.json."""
+
+    table: np.ndarray
+    """int64 (7, 2 bins + 2): a move per blocked combination and apple-angle bin."""
+    name: str = "searched teacher"
+    source: str | None = None
+
+    def act(self, state, rng=None) -> Decision:
+        a = table_actions(state, self.table)
+        actions = np.where(a < 0, STRAIGHT, a)  # every move is fatal: straight on, as the fused kernel
+        return Decision(actions, np.eye(3, dtype=np.float32)[actions])
+
+    def play(self, seeds, rules: Rules = Rules()):
+        return play_table(self.table, seeds, rules)
+
+    def details(self) -> list[tuple[str, str]]:
+        return [("decision table", f"7 x {self.table.shape[1]} moves")]
 
 
 @dataclass(frozen=True)
@@ -158,7 +181,8 @@ def load_agent(spec: str | None) -> Agent:
         return RandomAgent()
     path = Path(spec)
     if not path.exists():
-        raise SnakeAIError(f"unknown agent {spec!r}: expected 'teacher', 'random', a .keras file or a run directory")
+        raise SnakeAIError(f"unknown agent {spec!r}: expected 'teacher', 'random', a .keras file, a run directory or "
+                           "a run's teacher.json")
     if path.is_dir():
         from .evolution.rundir import load_best  # a run directory or an exported agent folder
 
@@ -166,6 +190,10 @@ def load_agent(spec: str | None) -> Agent:
         if path.resolve() == default_agent_path():
             label = "shipped agent"
         return NetworkAgent(network, label, str(path), _run_info(path))
+    if path.name == "teacher.json":
+        from .evolution.rundir import read_teacher
+
+        return TableAgent(read_teacher(path.parent).table, "searched teacher", str(path))
     if path.suffix == ".keras":
         from .policy.bridge import load_keras_network
 
@@ -174,7 +202,8 @@ def load_agent(spec: str | None) -> Agent:
         from .policy.bridge import load_engine_network
 
         return NetworkAgent(load_engine_network(path), path.name, str(path))
-    raise SnakeAIError(f"cannot use {spec!r} as an agent: expected a .keras file, an .npz network or a run directory")
+    raise SnakeAIError(f"cannot use {spec!r} as an agent: expected a .keras file, an .npz network, a run directory "
+                       "or a run's teacher.json")
 
 
 def summarize(apples: np.ndarray, steps: np.ndarray, start_length: int = 3) -> dict:

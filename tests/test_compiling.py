@@ -23,7 +23,7 @@ def run(cache, tty):
 def test_progress_line_on_a_cold_cache_only(tmp_path):
     cold = run(tmp_path, tty=True)
     assert cold.returncode == 0, cold.stdout + cold.stderr
-    assert "compiling the engine, once: teacher and random rollouts" in cold.stdout + cold.stderr
+    assert "compiling the engine, once: teacher, table and random rollouts" in cold.stdout + cold.stderr
     warm = run(tmp_path, tty=True)
     assert warm.returncode == 0 and "compiling" not in warm.stdout + warm.stderr
     piped = run(tmp_path / "other", tty=False)  # cold, but not a terminal

@@ -96,7 +96,7 @@ def _console():
 
 @app.command()
 def evaluate(
-    agent: Optional[str] = typer.Argument(None, help="teacher, random, a .keras file, an .npz network or a run directory (default: the shipped agent)"),
+    agent: Optional[str] = typer.Argument(None, help="teacher, random, a .keras file, an .npz network, a run directory or a run's teacher.json (default: the shipped agent)"),
     games: int = typer.Option(1000, min=1, help="Games to play."),
     max_steps: int = typer.Option(2000, min=1, help="Steps after which a game is truncated."),
     seed: int = typer.Option(0, min=0, help="Seed of the games (game i gets a seed derived from it)."),
@@ -433,7 +433,7 @@ def runs(
 
 @app.command()
 def watch(
-    agents: Optional[List[str]] = typer.Argument(None, help="teacher, random, a .keras file, an .npz network or a run directory (its best); several play side by side on the same games (default: the shipped agent)"),
+    agents: Optional[List[str]] = typer.Argument(None, help="teacher, random, a .keras file, an .npz network, a run directory (its best) or a run's teacher.json; several play side by side on the same games (default: the shipped agent)"),
     generations: bool = typer.Option(False, "--generations", help="With a run directory: its best of each generation in turn, on the same game (a running run: waits for more)."),
     every: int = typer.Option(1, min=1, help="With --generations: only every N-th generation (and the last)."),
     follow: bool = typer.Option(False, "--follow", help="With a run directory: the latest generation's best, switching to each new one while the run evolves."),

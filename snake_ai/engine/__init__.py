@@ -16,7 +16,7 @@ from .net import ACTIVATIONS, HIDDEN_ACTIVATIONS, NetSpec, Network, PackedNets, 
 from .rollout import RolloutResult, play_networks, play_random, play_table, play_teacher, record_table, record_teacher
 from .rules import Rules
 from .tables import teacher_table
-from .state import State, from_cells, observe, reset, step, step_inplace, teacher_actions
+from .state import State, from_cells, observe, reset, step, step_inplace, table_actions, teacher_actions
 from . import compiling as _compiling, core as _core, fastmath as _fastmath, net as _net, rollout as _rollout
 
 _compiling.drop_stale_caches(_core, _fastmath, _net, _rollout)  # before any kernel loads
@@ -25,5 +25,5 @@ __all__ = [
     "ACTIVATIONS", "Action", "DEAD", "Games", "Status", "HIDDEN_ACTIVATIONS", "LEFT", "NetSpec", "Network", "PackedNets", "RIGHT",
     "RUNNING", "RolloutResult", "Rules", "STRAIGHT", "State", "TRUNCATED", "derive_seeds",
     "observe", "pack", "play_networks", "play_random", "play_table", "play_teacher",
-    "from_cells", "record_table", "record_teacher", "reset", "step", "step_inplace", "teacher_actions", "teacher_table",
+    "from_cells", "record_table", "record_teacher", "reset", "step", "step_inplace", "table_actions", "teacher_actions", "teacher_table",
 ]

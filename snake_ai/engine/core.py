@@ -437,6 +437,13 @@ def observe_kernel(s, out, rules):
 
 
 @njit(cache=True, error_model="numpy")
+def table_kernel(s, table, out, rules):
+    for g in range(out.shape[0]):
+        lb, fb, rb, adx, ady = sense(s, g, rules)
+        out[g] = table_decision(table, lb, fb, rb, adx, ady, s.info[g].dx, s.info[g].dy)
+
+
+@njit(cache=True, error_model="numpy")
 def teacher_kernel(s, out, rules):
     for g in range(out.shape[0]):
         lb, fb, rb, adx, ady = sense(s, g, rules)

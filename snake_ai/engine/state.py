@@ -129,6 +129,15 @@ def teacher_actions(state: State) -> np.ndarray:
     return out
 
 
+def table_actions(state: State, table) -> np.ndarray:
+    """A decision table's ``Action`` per game (see ``tables``); -1 where all three moves are blocked."""
+    from .tables import check_table
+
+    out = np.zeros(state.batch, np.int64)
+    core.table_kernel(state.games, check_table(table), out, state.rules.kernel())
+    return out
+
+
 def from_cells(rules: Rules, cells, direction=(1, 0), apple=None, rng_state: int = 0,
                steps: int = 0, apples: int = 0) -> State:
     """One game laid out by hand: ``cells`` from head to tail as (x, y), the heading, the apple.

@@ -187,7 +187,7 @@ class EvolveConfig:
     (architecture mode is the study's search)."""
     teacher_games: int = 1000
     """Games every candidate table of the teacher search plays (the same games for all)."""
-    teacher_bins: int = 8
+    teacher_bins: int = 4
     """Bins of the apple's angle on each side (left, right) in the teacher's decision table."""
     teacher_min_gain: float = 0.05
     """Mean apples on the search games that a changed entry must add to be kept."""
