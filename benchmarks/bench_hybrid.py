@@ -1,12 +1,13 @@
 """The default hybrid run against the previous defaults, in one process.
 
 Runs ``snake-ai evolve --generations N`` (hybrid, the given seeds) twice per seed, after an
-unmeasured warm-up run, alternating which goes first: once with ``refine_share = 0`` (the previous
-defaults: every child bred from two random parents; the histories are those of the previous code)
-and once with the defaults (half the children refine parents that match the teacher). Prints
-each run's wall seconds, trainings and held-out apples (plus the same best on 4000 further games,
-disjoint from every set the run used), and the ratio of wall times. Run it with warm caches (one
-earlier run) so that first-time compilation is not counted.
+unmeasured warm-up run, alternating which goes first: once with ``teacher_sweeps = 0`` and
+``train_epochs = 1`` (the previous defaults: the networks learn from the study's teacher, one
+epoch) and once with the defaults (a teacher search before generation 0, whose table the networks
+learn from for 4 epochs). Prints each run's wall seconds, trainings and held-out apples beside
+the study's teacher and the searched one (plus the same best on 4000 further games, disjoint from
+every set the run used), and the ratio of wall times. Run it with warm caches (one earlier run) so
+that first-time compilation is not counted.
 
     python benchmarks/bench_hybrid.py [--seeds 0 1 2] [--generations 10]
 """
@@ -36,6 +37,7 @@ def one(cfg: EvolveConfig, out: Path) -> dict:
     extra = play_networks([net], derive_seeds(cfg.seed, 4000, start=EXTRA_START), Rules.classic(cfg.board, cfg.max_steps))
     history = read_checkpoint(out)[4]
     return {"wall": wall, "heldout": summary["heldout_mean_apples"], "teacher": summary["teacher_mean_apples"],
+            "searched": summary.get("searched_teacher_mean_apples"),
             "extra": float(extra.apples.mean()), "trainings": sum(int(r["trainings"]) for r in history),
             "validation": [round(r["validation_apples"], 1) for r in history]}
 
@@ -49,15 +51,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # unmeasured: TensorFlow's import in this process and the engine's kernels, paid once
         one(EvolveConfig(generations=1, population=4, elite=1, random_parents=1, games=10, validation_games=10,
-                         heldout_games=10, train_rows=2048), Path(tmp) / "warm-up")
+                         heldout_games=10, train_rows=2048, teacher_games=10), Path(tmp) / "warm-up")
         for k, seed in enumerate(a.seeds):
-            pair = (("previous defaults", {"refine_share": 0.0}), ("defaults", {}))
+            pair = (("previous defaults", {"teacher_sweeps": 0, "train_epochs": 1}), ("defaults", {}))
             for name, kw in pair if k % 2 == 0 else pair[::-1]:  # alternating which goes first
                 cfg = EvolveConfig(generations=a.generations, seed=seed, **kw)
                 r = one(cfg, Path(tmp) / f"{name}-{seed}")
                 rows.append((seed, name, r))
                 print(f"seed {seed} {name:>18}: {r['wall']:6.1f} s, {r['trainings']:3d} trainings, held-out "
-                      f"{r['heldout']:.2f} (teacher {r['teacher']:.2f}), 4000 further games {r['extra']:.2f}, "
+                      f"{r['heldout']:.2f} (teacher {r['teacher']:.2f}"
+                      + (f", searched teacher {r['searched']:.2f}" if r["searched"] is not None else "")
+                      + f"), 4000 further games {r['extra']:.2f}, "
                       f"validation {r['validation']}", flush=True)
     old = sum(r["wall"] for _, n, r in rows if n != "defaults")
     new = sum(r["wall"] for _, n, r in rows if n == "defaults")

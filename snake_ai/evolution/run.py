@@ -181,13 +181,6 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     for r in reporters:
         r.start(run)
     t_run = time.perf_counter() - run.elapsed  # the teacher search counts in the run's time
-    run.teacher = run_teacher(run, reporters)
-    table = None if run.teacher is None else run.teacher.table
-    if run.genomes:  # resumed: the strategy continues from the last evaluated generation
-        strategy.resume(run.genomes, run.fitness,
-                        teacher_fitness(cfg, run.start_generation - 1, fitness_rules(cfg, run.start_generation - 1), shaping,
-                                        table),
-                        run.strategy_state)
     vseeds = validation_seeds(cfg)
     validated: dict = {}  # validation apples by genome (kept parents are not replayed)
 
@@ -196,6 +189,13 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
             r.training_progress(run, done, total)
 
     try:
+        run.teacher = run_teacher(run, reporters)
+        table = None if run.teacher is None else run.teacher.table
+        if run.genomes:  # resumed: the strategy continues from the last evaluated generation
+            strategy.resume(run.genomes, run.fitness,
+                            teacher_fitness(cfg, run.start_generation - 1, fitness_rules(cfg, run.start_generation - 1), shaping,
+                                            table),
+                            run.strategy_state)
         if cfg.mode != "weights" and run.start_generation < cfg.generations:
             trainer.prepare(train_budget(cfg, run.teacher))
             # best.keras needs TensorFlow in this process too: import it while the training workers
