@@ -57,6 +57,7 @@ def test_wheel_installs_and_plays_anywhere(tmp_path):
     wheel = _build_wheel(tmp_path / "dist", tmp_path)
     names = zipfile.ZipFile(wheel).namelist()
     for f in ("snake_ai/assets/icon.png", "snake_ai/assets/agent/best.npz", "snake_ai/assets/agent/best.json",
+              "snake_ai/assets/agent/teacher.json",
               "snake_ai/resources.py"):
         assert f in names, f
     assert not any(n.startswith(("assets/", "tests/")) for n in names)
