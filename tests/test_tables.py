@@ -132,6 +132,9 @@ def test_teacher_file_round_trip_and_corruption(tmp_path):
 def test_teacher_settings_are_checked():
     assert EvolveConfig().teacher_sweeps == 4 and EvolveConfig(mode="architecture").teacher_sweeps == 0
     assert EvolveConfig(mode="weights").teacher_sweeps == 0
+    # a searched table takes 4 epochs to learn, the study's teacher one
+    assert EvolveConfig().train_epochs == 4 == EvolveConfig(mode="architecture", teacher_sweeps=2).train_epochs
+    assert EvolveConfig(teacher_sweeps=0).train_epochs == 1 == EvolveConfig(mode="architecture").train_epochs
     for bad in ({"mode": "weights", "teacher_sweeps": 2}, {"teacher_games": 0}, {"teacher_bins": 0},
                 {"teacher_min_gain": -1.0}, {"teacher_sweeps": -1}):
         with pytest.raises(SnakeAIError, match="teacher"):

@@ -76,7 +76,6 @@ _PER_MODE = {
     "games": (300, 100, 300),
     "fitness": ("apples", "shaped", "apples"),
     "teacher_sweeps": (4, 0, 0),
-    "train_epochs": (4, 1, 1),
 }
 
 
@@ -173,8 +172,9 @@ class EvolveConfig:
     train_rows: int = 100_000
     """Rows drawn from the pool for a generation's brief trainings (every branch sees the same batches)."""
     train_epochs: int | None = None
-    """Epochs of one brief training; None: 4 for hybrid (the searched teacher's table takes more
-    steps to learn than the study's teacher: after one epoch its networks loop), 1 otherwise."""
+    """Epochs of one brief training; None: 4 after a teacher search (teacher_sweeps > 0: the searched
+    table takes more steps to learn than the study's teacher; after one epoch its networks loop),
+    1 with the study's teacher."""
     train_batch_size: int = 1024
     """Batch size of one brief training."""
     train_lr_scale: float = 2.0
@@ -200,6 +200,8 @@ class EvolveConfig:
         for name, per_mode in _PER_MODE.items():
             if getattr(self, name) is None:
                 object.__setattr__(self, name, per_mode[column])
+        if self.train_epochs is None:
+            object.__setattr__(self, "train_epochs", 4 if isinstance(self.teacher_sweeps, int) and self.teacher_sweeps > 0 else 1)
 
     def validate(self) -> "EvolveConfig":
         if self.mode not in MODES:
