@@ -15,7 +15,8 @@ import pytest
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
-from snake_ai.agents import NetworkAgent, RandomAgent, TeacherAgent, load_agent  # noqa: E402
+from snake_ai.agents import NetworkAgent, RandomAgent, TableAgent, TeacherAgent, load_agent  # noqa: E402
+from snake_ai.resources import shipped_agent  # noqa: E402
 from snake_ai.engine import Rules, derive_seeds, play_networks  # noqa: E402
 from snake_ai.evolution import EvolveConfig  # noqa: E402
 from snake_ai.evolution.archive import ARCHIVE_NAME, read_generations, write_generations  # noqa: E402
@@ -236,7 +237,11 @@ def test_agents_decide_like_the_engine():
     threads = numba.get_num_threads()
     numba.set_num_threads(1)  # tiny batches: waking a thread pool per step costs more than the step
     try:
-        for agent in (TeacherAgent(), RandomAgent(), load_agent(None)):
+        table = load_agent(str(shipped_agent() / "teacher.json"))  # the shipped run's searched teacher
+        assert isinstance(table, TableAgent) and table.table.shape == (7, 10)
+        d = table.act(boxed, None)  # every move is fatal: straight, one-hot, as the fused kernel
+        assert d.actions.tolist() == [1] and d.outputs.tolist() == [[0, 1, 0]]
+        for agent in (TeacherAgent(), RandomAgent(), load_agent(None), table):
             state, rng = reset(rules, seeds), agent_streams(seeds)
             while state.alive.any():  # all six games at once through act()
                 step_inplace(state, np.where(state.alive, agent.act(state, rng).actions, 1))

@@ -1,6 +1,7 @@
-"""An evolution run, readable top to bottom: per generation ask the strategy for chromosomes, train
-the ones that need it (one program), evaluate everyone on the generation's games, tell the
-strategy, validate the top ones on games of their own, report (checkpoint, history, plots)."""
+"""An evolution run, readable top to bottom: first the teacher search (hybrid: the decision table the
+trainings learn from, teacher.py), then per generation ask the strategy for chromosomes, train the
+ones that need it (one program), evaluate everyone on the generation's games, tell the strategy,
+validate the top ones on games of their own, report (checkpoint, history, plots)."""
 
 from __future__ import annotations
 
@@ -164,8 +165,9 @@ def train_proposals(trainer, proposals, seed: int, progress=None) -> list:
 def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
     """Run the remaining generations, then measure the best on held-out games; returns a summary.
 
-    Per generation: ask the strategy, train what needs training, evaluate on the generation's
-    games, tell the strategy, validate the top chromosomes, report. ``trainer.prepare(budget)``
+    First the run's teacher (``run_teacher``: searched, or read back from teacher.json). Per
+    generation: ask the strategy, train what needs training, evaluate on the generation's games,
+    tell the strategy, validate the top chromosomes, report. ``trainer.prepare(budget)``
     then ``trainer.train(jobs, data_seed) -> weights``, and ``evaluator(genomes, seeds, rules) ->
     RolloutResult`` are pluggable (local processes by default; the Ray backend provides its own).
     """
