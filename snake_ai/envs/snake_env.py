@@ -114,7 +114,7 @@ def show_frame(env, frame) -> None:
     import pygame
 
     if env._window is None:
-        pygame.init()
+        pygame.display.init()  # only the display: pygame.init() would open audio too (ALSA warnings without a sound card)
         env._window = pygame.display.set_mode((frame.shape[1], frame.shape[0]))
         pygame.display.set_caption("snake-ai")
         env._clock = pygame.time.Clock()
