@@ -1,5 +1,5 @@
 """Fuzzing every file the project reads: random mutations, truncations and type changes of config
-TOML, episode JSON, datasets (npz, csv, parquet), checkpoints, engine .npz networks and .keras
+TOML, episode JSON, teacher JSON, datasets (npz, csv, parquet), checkpoints, engine .npz networks and .keras
 files. Each loader either returns a valid object or raises SnakeAIError with one line (the CLI's
 exit 2); any other exception is a bug. No loader changes a file on disk.
 
@@ -167,6 +167,11 @@ def originals(tmp_path_factory):
     net = genomes[0].network()
     save_engine_network(net, d / "net.npz")
     save_episode(record_episode(load_agent("teacher"), 5, Rules.classic(12, 60)), d / "episode.json")
+    from snake_ai.evolution.rundir import write_teacher
+    from snake_ai.evolution.teacher import search_teacher
+
+    (d / "teacher").mkdir()
+    write_teacher(d / "teacher", search_teacher(EvolveConfig(teacher_games=4, teacher_sweeps=1, board=12, max_steps=60)))
     for suffix in (".npz", ".csv", ".parquet"):
         generate(d / f"data{suffix}", DatasetSpec(games=3, steps=40, board=12))
     return d
@@ -215,6 +220,21 @@ def test_episode_json(originals, tmp_path_factory, data):
         raw = mutate_bytes(raw, data)
     (d / "episode.json").write_bytes(raw)
     check_loader(load_episode, d / "episode.json")
+
+
+@FUZZ
+@given(data=st.data())
+def test_teacher_json(originals, tmp_path_factory, data):
+    from snake_ai.agents import load_agent
+
+    raw = (originals / "teacher" / "teacher.json").read_bytes()
+    d = fresh(tmp_path_factory, "teacher")
+    if data.draw(st.booleans()):
+        raw = json.dumps(mutate_tree(json.loads(raw), data)).encode()
+    else:
+        raw = mutate_bytes(raw, data)
+    (d / "teacher.json").write_bytes(raw)
+    check_loader(lambda p: load_agent(str(p)), d / "teacher.json")  # through the agent loader: rundir.read_teacher
 
 
 @FUZZ

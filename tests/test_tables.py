@@ -119,7 +119,9 @@ def test_teacher_file_round_trip_and_corruption(tmp_path):
     assert (back.apples, back.changes, back.games, back.seconds) == (search.apples, search.changes, search.games, search.seconds)
     assert read_teacher(tmp_path / "nothing") is None
     d = json.loads((tmp_path / "teacher.json").read_text())
-    for bad in ({**d, "moves": [[0, 1]]}, {**d, "format": "other"}, {**d, "bins": 3}, {**d, "moves": [[5] * 6] * 7}):
+    for bad in ({**d, "moves": [[0, 1]]}, {**d, "format": "other"}, {**d, "bins": 3}, {**d, "moves": [[5] * 6] * 7},
+                {**d, "moves": [[1.0] * 6] * 7}, {**d, "moves": [["1"] * 6] * 7}, {**d, "apples": []},
+                {**d, "changes": [-1]}, {**d, "games": 0}, {**d, "seconds": "soon"}, {k: v for k, v in d.items() if k != "moves"}):
         (tmp_path / "teacher.json").write_text(json.dumps(bad))
         with pytest.raises(SnakeAIError, match="corrupt teacher file"):
             read_teacher(tmp_path)

@@ -54,8 +54,24 @@ class TeacherSearch:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TeacherSearch":
-        return cls(check_table(np.array(d["moves"], np.int64)), tuple(float(a) for a in d["apples"]),
-                   tuple(int(c) for c in d["changes"]), int(d["games"]), float(d["seconds"]))
+        """The inverse of ``to_dict``; ValueError unless every field has its exact type."""
+        def integer(v):
+            return type(v) is int
+
+        def number(v):
+            return type(v) in (int, float) and np.isfinite(v)
+
+        moves, apples, changes = d["moves"], d["apples"], d["changes"]
+        if not (isinstance(moves, list) and all(isinstance(r, list) and all(map(integer, r)) for r in moves)):
+            raise ValueError("moves must be a list of rows of integers")
+        if not (isinstance(apples, list) and apples and all(map(number, apples))):
+            raise ValueError("apples must be a non-empty list of numbers")
+        if not (isinstance(changes, list) and all(integer(c) and c >= 0 for c in changes) and len(apples) == len(changes) + 1):
+            raise ValueError("changes must list the entries changed in each sweep, one fewer than apples")
+        if not (integer(d["games"]) and d["games"] >= 1 and number(d["seconds"])):
+            raise ValueError("games must be a positive integer and seconds a number")
+        return cls(check_table(np.array(moves, np.int64)), tuple(float(a) for a in apples), tuple(changes),
+                   d["games"], float(d["seconds"]))
 
 
 def mean_apples(table: np.ndarray, seeds: np.ndarray, rules: Rules) -> float:
