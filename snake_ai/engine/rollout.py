@@ -49,8 +49,8 @@ def advance(s, g, a, d0, rules):
 @njit(nogil=True, cache=True, error_model="numpy")
 def rollout_worker(counter, seeds, policy, table, rules, record, offsets, x_out, y_out, apples, steps, status, rows):
     """Play games with the teacher, a decision table (``table``, see ``table_decision``) or the
-    random agent, _CHUNK games per task taken from
-    ``counter``, until every game of ``seeds`` is played (``run_workers`` runs one per thread).
+    random agent, _CHUNK games per task taken from ``counter``, until every game of ``seeds`` is
+    played (``run_workers`` runs one per thread).
 
     Fills the int64 (K,) arrays apples, steps, final status and recorded rows. With ``record``
     the teacher writes its decisions at rows ``offsets[k]...`` of x_out/y_out.
