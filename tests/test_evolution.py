@@ -367,6 +367,7 @@ def test_weights_run_directory(tmp_path):
     assert p.returncode == 0, p.stderr
     r = json.loads(p.stdout.splitlines()[-1])
     assert r["run_dir"] == str(run) and r["generations"] == 3 and "heldout_mean_apples" in r and r["seconds"] > 0
+    assert r["searched_teacher_mean_apples"] is None and not (run / "teacher.json").exists()  # weights mode: no teacher
     for f in ("config.toml", "history.csv", "checkpoint.npz", "best.keras", "best.npz", "best.json", "fitness.png",
               "architectures.png", "summary.json"):
         assert (run / f).exists(), f

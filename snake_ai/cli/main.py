@@ -378,8 +378,9 @@ def _evolve(kw: dict) -> None:
     if json_out:
         _emit_json({"run_dir": summary["run_dir"], "generations": summary["generations"],
                     "best_fitness": summary["best_fitness"], "heldout_mean_apples": summary["heldout_mean_apples"],
-                    "teacher_mean_apples": summary["teacher_mean_apples"], "best_architecture": summary["best_architecture"],
-                    "seconds": summary["seconds"],
+                    "teacher_mean_apples": summary["teacher_mean_apples"],
+                    "searched_teacher_mean_apples": summary["searched_teacher_mean_apples"],
+                    "best_architecture": summary["best_architecture"], "seconds": summary["seconds"],
                     "tensorboard": str(run.dir) if kw["tensorboard"] else None})
 
 
