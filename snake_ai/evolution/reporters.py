@@ -146,9 +146,11 @@ class ConsoleReporter(Reporter):
 
     def teacher_progress(self, run, sweep, sweeps):
         if self.progress is not None:
-            self.progress.update(self._task, description=self._describe(f"teacher search, sweep {sweep + 1}/{sweeps}"))
+            self.progress.update(self._task, description=f"teacher search, sweep {sweep + 1}/{sweeps}")
 
     def teacher(self, run, search):
+        if self.progress is not None:  # refreshed now: TensorFlow's import comes next and holds the GIL for seconds
+            self.progress.update(self._task, description=self._describe(), refresh=True)
         if self.quiet:
             return
         self._print(f"teacher: the study's {search.apples[0]:.2f} apples -> {search.apples[-1]:.2f} on "
