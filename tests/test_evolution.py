@@ -437,11 +437,11 @@ def test_a_run_saved_before_snes_resumes_with_its_ga(tmp_path):
     from snake_ai.evolution.run import evolve, prepare_new, prepare_resume
 
     cfg = EvolveConfig(mode="weights", weight_search="ga", population=6, elite=2, games=10, validation_games=10,
-                       heldout_games=10, max_steps=200, generations=3, seed=2).validate()
+                       heldout_games=10, max_steps=200, generations=3, seed=2, probe_weight=0.0).validate()
     evolve(prepare_new(cfg, tmp_path / "full", False))
     old = tmp_path / "old"
     evolve(prepare_new(cfg.with_(generations=2), old, False))
-    new_keys = ("weight_search", "snes_lr_mean", "snes_lr_sigma")
+    new_keys = ("weight_search", "snes_lr_mean", "snes_lr_sigma", "snes_sigma_decay", "probe_weight", "probe_states")
     text = (old / "config.toml").read_text()
     (old / "config.toml").write_text("".join(line for line in text.splitlines(True) if not line.startswith(new_keys)))
     with np.load(old / "checkpoint.npz") as z:
@@ -452,7 +452,7 @@ def test_a_run_saved_before_snes_resumes_with_its_ga(tmp_path):
     np.savez(old / "checkpoint.npz", **arrays)
     evolve(prepare_resume(old, generations=3))
     assert history(old) == history(tmp_path / "full")
-    assert 'weight_search = "ga"' in (old / "config.toml").read_text()
+    assert 'weight_search = "ga"' in (old / "config.toml").read_text() and "probe_weight = 0.0" in (old / "config.toml").read_text()
 
 
 H_ARGS = ["--population", "4", "--elite", "1", "--random-parents", "1", "--games", "20", "--max-steps", "300",
@@ -568,3 +568,48 @@ def test_teacher_search_is_saved_once_and_older_hybrid_runs_keep_the_studys_teac
     evolve(prepare_resume(old, generations=2))
     assert history(old) == history(tmp_path / "study")
     assert "teacher_sweeps = 0" in (old / "config.toml").read_text() and not (old / "teacher.json").exists()
+
+
+def test_probe_situations_are_scored_by_the_board_alone():
+    from snake_ai.engine.core import turn
+    from snake_ai.evolution.fitness import probe_scores, probe_situations
+
+    s = probe_situations(7, 3000)
+    again = probe_situations(7, 3000)
+    np.testing.assert_array_equal(s.x, again.x)
+    np.testing.assert_array_equal(s.value, again.value)  # drawn from the seed alone
+    assert s.x.shape == (3000, 7) and s.value.shape == (3000, 3) and set(np.unique(s.value)) == {-1.0, 0.0, 1.0}
+    np.testing.assert_allclose(np.hypot(s.x[:, 3], s.x[:, 4]), 1.0, rtol=1e-6)  # the apple's unit vector
+    assert 0.15 < s.x[:, :3].mean() < 0.35  # a quarter of the neighbouring cells blocked
+    for k in range(0, 3000, 37):  # a move's value, recomputed from the rules' own turn
+        hx, hy = int(s.x[k, 5]), int(s.x[k, 6])
+        for move in range(3):
+            mx, my = turn(hx, hy, move)
+            ax, ay = s.x[k, 3], s.x[k, 4]
+            if s.x[k, move] > 0:
+                assert s.value[k, move] == -1
+            else:  # closer: the step has a positive component along the apple's direction, on its axis
+                closer = (mx != 0 and np.sign(mx) == np.sign(ax) and ax != 0) or (my != 0 and np.sign(my) == np.sign(ay) and ay != 0)
+                assert s.value[k, move] == float(closer), (k, move)
+    # a network that always goes straight on scores the straight moves' mean value
+    spec = NetSpec.uniform((4,), "relu")
+    w = np.zeros(spec.n_params, np.float32)
+    w[-3:] = (0.0, 1.0, 0.0)  # output biases: straight wins everywhere
+    always = Genome((4,), "relu", "none").with_weights(w, "hand")
+    assert probe_scores([always], s)[0] == pytest.approx(s.value[:, 1].mean())
+
+
+def test_snes_sigmas_decay_after_each_update():
+    cfg = EvolveConfig(mode="weights", population=6, snes_sigma_decay=0.5)
+    s = make_strategy(cfg)
+    rng = np.random.default_rng(0)
+    genomes = [p.genome for p in s.ask(rng, 0)]
+    mean, sigma, eps = s.mean.copy(), s.sigma.copy(), s.eps.copy()
+    fitness = np.arange(6.0)
+    s.tell(genomes, fitness)
+    _, expected = snes_update(mean, sigma, eps, rank_utilities(fitness[1:]), cfg.snes_lr_mean, snes_lr_sigma(len(mean)))
+    np.testing.assert_allclose(s.sigma, 0.5 * expected)
+    assert EvolveConfig(mode="weights").probe_weight == 50 and EvolveConfig().probe_weight == 0
+    for bad in ({"snes_sigma_decay": 0.0}, {"snes_sigma_decay": 1.5}, {"probe_weight": -1.0}, {"probe_states": 0}):
+        with pytest.raises(SnakeAIError):
+            EvolveConfig(mode="weights", **bad).validate()

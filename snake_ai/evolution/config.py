@@ -76,6 +76,7 @@ _PER_MODE = {
     "games": (300, 100, 300),
     "fitness": ("apples", "shaped", "apples"),
     "teacher_sweeps": (4, 0, 0),
+    "probe_weight": (0.0, 50.0, 0.0),
 }
 
 
@@ -103,6 +104,9 @@ class EvolveConfig:
     mutation; the weight_mutation_*, elite and crossover settings)."""
     snes_lr_mean: float = 1.0
     """Weights mode, snes: learning rate of the mean (1: the natural-gradient step)."""
+    snes_sigma_decay: float = 0.97
+    """Weights mode, snes: every sigma is multiplied by this after each generation's update (1: SNES
+    alone adapts them), so that later generations fine-tune."""
     snes_lr_sigma: float = 0.0
     """Weights mode, snes: learning rate of the sigmas; 0: SNES's default (3 + ln d) / (5 sqrt d)
     for d weights (0.10 for the 270 of 7-9-15-3)."""
@@ -141,6 +145,13 @@ class EvolveConfig:
     fitness: str | None = None
     """What selection ranks: apples (mean apples per game) or shaped (apples plus up to half an
     apple for heading towards it); None: shaped for weights mode, apples otherwise."""
+    probe_weight: float | None = None
+    """Fitness adds this times the network's score on probe_states fixed synthetic situations: the
+    mean value of its move there, 1 when the move brings the head closer to the apple, -1 when it
+    enters a blocked cell, 0 otherwise (fitness.py). It gives networks that eat nothing yet a dense
+    signal; it plays no game and no teacher decides. None: 50 for weights mode, 0 otherwise."""
+    probe_states: int = 2000
+    """Synthetic situations of the probe score, drawn once per run from its seed."""
     games: int | None = None
     """Games per fitness evaluation; every chromosome of a generation plays the same games, new
     ones every generation (kept parents are re-evaluated on them); None: 300, or 100 for weights
@@ -230,6 +241,10 @@ class EvolveConfig:
             raise SnakeAIError(f"unknown weight_search {self.weight_search!r}; choose from {', '.join(WEIGHT_SEARCHES)}")
         if self.snes_lr_mean <= 0 or self.snes_lr_sigma < 0:
             raise SnakeAIError("snes_lr_mean must be > 0 and snes_lr_sigma >= 0")
+        if not 0 < self.snes_sigma_decay <= 1:
+            raise SnakeAIError(f"snes_sigma_decay must be in (0, 1], got {self.snes_sigma_decay}")
+        if self.probe_weight < 0 or self.probe_states < 1:
+            raise SnakeAIError("probe_weight must be >= 0 and probe_states >= 1")
         if self.fitness not in FITNESS_NAMES:
             raise SnakeAIError(f"unknown fitness {self.fitness!r}; choose from {', '.join(FITNESS_NAMES)}")
         for name in ("games", "max_steps", "heldout_games", "validation_games", "validation_top", "train_games", "train_rows", "train_epochs", "train_batch_size"):

@@ -63,6 +63,43 @@ def shaped_fitness(result) -> Scores:
 FITNESS = {"apples": apples_fitness, "shaped": shaped_fitness}
 
 
+@dataclass(frozen=True)
+class Situations:
+    """Synthetic situations on which a network's single moves are scored (``probe_weight``)."""
+
+    x: np.ndarray  # float32 (N, 7): the 7 inputs of each situation, SPEC order
+    value: np.ndarray  # float64 (N, 3): per move, 1 if it brings the head closer to the apple, -1 if blocked, else 0
+
+
+def probe_situations(seed: int, n: int, p_blocked: float = 0.25) -> Situations:
+    """``n`` situations drawn from ``seed``: a heading, the apple at a random offset up to 49 cells
+    each way, and each of the three neighbouring cells blocked with probability ``p_blocked``.
+    A move is worth 1 when it is free and shortens the Manhattan distance to the apple, -1 when its
+    cell is blocked (death), 0 otherwise. No game is played and no teacher decides: the values come
+    from the board's geometry alone."""
+    rng = np.random.default_rng([seed, 0x9E0B])
+    heading = np.array([(1, 0), (-1, 0), (0, 1), (0, -1)], np.int64)[rng.integers(0, 4, n)]
+    off = rng.integers(-49, 50, (n, 2))
+    off[(off == 0).all(axis=1)] = (1, 0)  # the apple is never under the head
+    blocked = rng.random((n, 3)) < p_blocked
+    unit = off / np.sqrt((off ** 2).sum(axis=1))[:, None]
+    x = np.column_stack([blocked, unit, heading]).astype(np.float32)
+    hx, hy = heading[:, 0], heading[:, 1]
+    value = np.zeros((n, 3))
+    for move, (mx, my) in enumerate(((hy, -hx), (hx, hy), (-hy, hx))):  # left, straight, right (core.turn)
+        closer = np.abs(off[:, 0] - mx) + np.abs(off[:, 1] - my) < np.abs(off).sum(axis=1)
+        value[:, move] = np.where(blocked[:, move], -1.0, closer)
+    return Situations(x, value)
+
+
+def probe_scores(genomes: list[Genome], situations: Situations) -> np.ndarray:
+    """float64 (P,): each network's mean move value over the situations (its move: the largest
+    output, the first on a tie, as in the engine's games)."""
+    rows = np.arange(situations.x.shape[0])
+    return np.array([situations.value[rows, np.argmax(g.network().forward(situations.x), axis=1)].mean()
+                     for g in genomes], np.float64)
+
+
 def evaluate_local(genomes: list[Genome], seeds: np.ndarray, rules: Rules):
     """Every genome on every seed, on all local cores."""
     return play_networks(pack([g.network() for g in genomes]), seeds, rules)

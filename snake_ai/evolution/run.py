@@ -6,6 +6,7 @@ validate the top ones on games of their own, report (checkpoint, history, plots)
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import replace
 import hashlib
 import json
 import time
@@ -20,7 +21,8 @@ from ..lock import LOCK_NAME, acquire as lock_run
 from . import archive, rundir
 from .batch_training import TrainBudget
 from .config import EvolveConfig
-from .fitness import FITNESS, evaluate_local, fitness_rules, generation_seeds, heldout_seeds, validation_seeds
+from .fitness import FITNESS, evaluate_local, fitness_rules, generation_seeds, heldout_seeds, probe_scores, probe_situations
+from .fitness import validation_seeds
 from .ga import POOL_START, data_seed, generation_rng
 from .reporters import CheckpointReporter, PlotReporter
 from .strategies import make_strategy
@@ -28,7 +30,7 @@ from .teacher import search_teacher
 
 HALL_OF_FAME = 5  # the best chromosomes by validation apples, over the whole run
 # config keys added after runs were saved, with the value a run saved without them ran with
-LEGACY = {"weight_search": "ga", "teacher_sweeps": 0}
+LEGACY = {"weight_search": "ga", "teacher_sweeps": 0, "probe_weight": 0.0, "snes_sigma_decay": 1.0}
 
 
 def default_run_dir(cfg: EvolveConfig, root: Path = Path("runs")) -> Path:
@@ -184,6 +186,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
         r.start(run)
     t_run = time.perf_counter() - run.elapsed  # the teacher search counts in the run's time
     vseeds = validation_seeds(cfg)
+    situations = probe_situations(cfg.seed, cfg.probe_states) if cfg.probe_weight else None
     validated: dict = {}  # validation apples by genome (kept parents are not replayed)
 
     def progress(done, total):  # the trainer reports each finished training to the reporters
@@ -212,6 +215,8 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
             t1 = time.perf_counter()
             frules = fitness_rules(cfg, gen)
             scores = shaping(evaluator(genomes, generation_seeds(cfg, gen), frules))
+            if cfg.probe_weight:
+                scores = replace(scores, fitness=scores.fitness + cfg.probe_weight * probe_scores(genomes, situations))
             strategy.tell(genomes, scores.fitness, teacher_fitness(cfg, gen, frules, shaping, table))
             order = np.argsort(-scores.fitness, kind="stable")
             top = [int(i) for i in order[: cfg.validation_top]]

@@ -192,6 +192,7 @@ class SNESStrategy(Strategy):
         u = rank_utilities(self.fitness[1:])  # the samples; the mean (row 0) is evaluated, not a sample
         lr_sigma = self.cfg.snes_lr_sigma or snes_lr_sigma(self.spec.n_params)
         self.mean, self.sigma = snes_update(self.mean, self.sigma, self.eps, u, self.cfg.snes_lr_mean, lr_sigma)
+        self.sigma = self.sigma * self.cfg.snes_sigma_decay
         self.eps = None
 
 
