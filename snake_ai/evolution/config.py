@@ -76,7 +76,6 @@ _PER_MODE = {
     "games": (300, 100, 300),
     "fitness": ("apples", "shaped", "apples"),
     "teacher_sweeps": (4, 0, 0),
-    "probe_weight": (0.0, 50.0, 0.0),
 }
 
 
@@ -149,7 +148,8 @@ class EvolveConfig:
     """Fitness adds this times the network's score on probe_states fixed synthetic situations: the
     mean value of its move there, 1 when the move brings the head closer to the apple, -1 when it
     enters a blocked cell, 0 otherwise (fitness.py). It gives networks that eat nothing yet a dense
-    signal; it plays no game and no teacher decides. None: 50 for weights mode, 0 otherwise."""
+    signal; it plays no game and no teacher decides. None: 50 for weights mode with snes, 0
+    otherwise (the ga did worse with it: 17.2 against 22.6 held-out apples over seeds 0-2)."""
     probe_states: int = 2000
     """Synthetic situations of the probe score, drawn once per run from its seed."""
     games: int | None = None
@@ -211,6 +211,8 @@ class EvolveConfig:
         for name, per_mode in _PER_MODE.items():
             if getattr(self, name) is None:
                 object.__setattr__(self, name, per_mode[column])
+        if self.probe_weight is None:
+            object.__setattr__(self, "probe_weight", 50.0 if self.mode == "weights" and self.weight_search == "snes" else 0.0)
         if self.train_epochs is None:
             object.__setattr__(self, "train_epochs", 4 if isinstance(self.teacher_sweeps, int) and self.teacher_sweeps > 0 else 1)
 
