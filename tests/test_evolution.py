@@ -609,8 +609,7 @@ def test_snes_sigmas_decay_after_each_update():
     s.tell(genomes, fitness)
     _, expected = snes_update(mean, sigma, eps, rank_utilities(fitness[1:]), cfg.snes_lr_mean, snes_lr_sigma(len(mean)))
     np.testing.assert_allclose(s.sigma, 0.5 * expected)
-    assert EvolveConfig(mode="weights").probe_weight == 50 and EvolveConfig().probe_weight == 0
-    assert EvolveConfig(mode="weights", weight_search="ga").probe_weight == 0
+    assert EvolveConfig(mode="weights").probe_weight == 0 and EvolveConfig(mode="weights").snes_sigma_decay == 1  # options
     for bad in ({"snes_sigma_decay": 0.0}, {"snes_sigma_decay": 1.5}, {"probe_weight": -1.0}, {"probe_states": 0}):
         with pytest.raises(SnakeAIError):
             EvolveConfig(mode="weights", **bad).validate()

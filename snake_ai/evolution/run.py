@@ -30,7 +30,7 @@ from .teacher import search_teacher
 
 HALL_OF_FAME = 5  # the best chromosomes by validation apples, over the whole run
 # config keys added after runs were saved, with the value a run saved without them ran with
-LEGACY = {"weight_search": "ga", "teacher_sweeps": 0, "probe_weight": 0.0, "snes_sigma_decay": 1.0}
+LEGACY = {"weight_search": "ga", "teacher_sweeps": 0}
 
 
 def default_run_dir(cfg: EvolveConfig, root: Path = Path("runs")) -> Path:
