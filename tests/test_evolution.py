@@ -613,3 +613,19 @@ def test_snes_sigmas_decay_after_each_update():
     for bad in ({"snes_sigma_decay": 0.0}, {"snes_sigma_decay": 1.5}, {"probe_weight": -1.0}, {"probe_states": 0}):
         with pytest.raises(SnakeAIError):
             EvolveConfig(mode="weights", **bad).validate()
+
+
+def test_the_probe_score_adds_to_the_fitness(tmp_path):
+    from snake_ai.evolution.fitness import probe_scores, probe_situations
+    from snake_ai.evolution.rundir import read_checkpoint
+    from snake_ai.evolution.run import evolve, prepare_new
+
+    cfg = EvolveConfig(mode="weights", population=6, games=8, validation_games=8, heldout_games=8, max_steps=200,
+                       generations=1, seed=6, probe_states=500)
+    evolve(prepare_new(cfg, tmp_path / "plain", False))
+    evolve(prepare_new(cfg.with_(probe_weight=50.0), tmp_path / "probed", False))
+    _, genomes, plain, apples, *_ = read_checkpoint(tmp_path / "plain")
+    _, same, probed, apples2, *_ = read_checkpoint(tmp_path / "probed")
+    assert all(a.weights.tobytes() == b.weights.tobytes() for a, b in zip(genomes, same))  # generation 0: the same asks
+    np.testing.assert_array_equal(apples, apples2)
+    np.testing.assert_allclose(probed - plain, 50.0 * probe_scores(genomes, probe_situations(6, 500)))
