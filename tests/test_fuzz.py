@@ -207,19 +207,23 @@ def test_config_toml(originals, tmp_path_factory, data):
     check_loader(read_config, d / "config.toml")
 
 
+def fuzz_json(src: Path, dst: Path, data, load) -> None:
+    """``src`` mutated as a JSON tree or as bytes, written to ``dst``, then checked with ``load``."""
+    raw = src.read_bytes()
+    if data.draw(st.booleans()):
+        raw = json.dumps(mutate_tree(json.loads(raw), data)).encode()
+    else:
+        raw = mutate_bytes(raw, data)
+    dst.write_bytes(raw)
+    check_loader(load, dst)
+
+
 @FUZZ
 @given(data=st.data())
 def test_episode_json(originals, tmp_path_factory, data):
     from snake_ai.viewer.episode import load_episode
 
-    raw = (originals / "episode.json").read_bytes()
-    d = fresh(tmp_path_factory, "episode")
-    if data.draw(st.booleans()):
-        raw = json.dumps(mutate_tree(json.loads(raw), data)).encode()
-    else:
-        raw = mutate_bytes(raw, data)
-    (d / "episode.json").write_bytes(raw)
-    check_loader(load_episode, d / "episode.json")
+    fuzz_json(originals / "episode.json", fresh(tmp_path_factory, "episode") / "episode.json", data, load_episode)
 
 
 @FUZZ
@@ -227,14 +231,9 @@ def test_episode_json(originals, tmp_path_factory, data):
 def test_teacher_json(originals, tmp_path_factory, data):
     from snake_ai.agents import load_agent
 
-    raw = (originals / "teacher" / "teacher.json").read_bytes()
-    d = fresh(tmp_path_factory, "teacher")
-    if data.draw(st.booleans()):
-        raw = json.dumps(mutate_tree(json.loads(raw), data)).encode()
-    else:
-        raw = mutate_bytes(raw, data)
-    (d / "teacher.json").write_bytes(raw)
-    check_loader(lambda p: load_agent(str(p)), d / "teacher.json")  # through the agent loader: rundir.read_teacher
+    # through the agent loader, which reads it with rundir.read_teacher
+    fuzz_json(originals / "teacher" / "teacher.json", fresh(tmp_path_factory, "teacher") / "teacher.json", data,
+              lambda p: load_agent(str(p)))
 
 
 @FUZZ
