@@ -26,7 +26,7 @@ import numpy as np
 
 from bench_hybrid import EXTRA_START  # the README's 4000 further games
 
-from snake_ai.engine import Rules, derive_seeds, play_networks, play_table, record_table, teacher_table
+from snake_ai.engine import DEAD, Rules, derive_seeds, play_networks, play_table, record_table, teacher_table
 from snake_ai.engine.tables import describe
 from snake_ai.evolution.ga import HELDOUT_START
 from snake_ai.evolution.teacher import search_table
@@ -38,7 +38,7 @@ DISTILL_START = SEARCH_START + 10**6
 def score(table: np.ndarray, seeds: np.ndarray, rules: Rules) -> tuple[float, float]:
     """(mean apples, share of games that end in death)."""
     r = play_table(table, seeds, rules)
-    return float(r.apples.mean()), float((r.status == 1).mean())
+    return float(r.apples.mean()), float((r.status == DEAD).mean())
 
 
 def distill(table: np.ndarray, rules: Rules, games: int, hidden: tuple[int, ...], sets: dict) -> dict:
@@ -56,7 +56,7 @@ def distill(table: np.ndarray, rules: Rules, games: int, hidden: tuple[int, ...]
     out = {"rows": len(x), "accuracy": history["accuracy"][-1]}
     for name, s in sets.items():
         r = play_networks([net], s, rules)
-        out[name] = (float(r.apples.mean()), float((r.status == 1).mean()))
+        out[name] = (float(r.apples.mean()), float((r.status == DEAD).mean()))
     return out
 
 

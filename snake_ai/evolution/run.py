@@ -138,7 +138,7 @@ def run_teacher(run: Run, reporters=()):
     """The run's teacher: None (the study's) without a teacher search, else the search saved in the
     run directory, or a new search, saved there before generation 0."""
     cfg = run.cfg
-    if cfg.mode == "weights" or not cfg.teacher_sweeps:
+    if not cfg.teacher_sweeps:  # 0 in weights mode (validate refuses more)
         return None
     search = rundir.read_teacher(run.dir)
     if search is None:

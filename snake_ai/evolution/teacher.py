@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import Rules, derive_seeds, play_table, teacher_table
-from ..engine.tables import BLOCKED_ROWS, check_table, free_moves
+from ..engine.tables import BLOCKED_ROWS, check_table, free_moves, table_bins
 from .config import EvolveConfig
 from .ga import TEACHER_START
 
@@ -46,7 +46,7 @@ class TeacherSearch:
 
     @property
     def bins(self) -> int:
-        return (self.table.shape[1] - 2) // 2
+        return table_bins(self.table)
 
     def to_dict(self) -> dict:
         return {"bins": self.bins, "moves": self.table.tolist(), "apples": list(self.apples),
