@@ -79,3 +79,26 @@ def test_lockstep_lanes_equal_game_by_game_play():
             step_inplace(state, np.argmax(net.forward(observe(state)), axis=1))
         np.testing.assert_array_equal(fused.apples[0], state.apples)
         np.testing.assert_array_equal(fused.steps[0], state.steps)
+
+
+def test_probe_scores_independent_of_threads_and_population(threads):
+    """The probe score (one compiled task per network) equals the plain numpy computation, with one
+    thread or all, alone or in a population."""
+    from snake_ai.evolution.fitness import probe_scores, probe_situations
+    from snake_ai.evolution.genome import Genome
+
+    spec = NetSpec.uniform((16,), "relu")
+    genomes = [Genome((16,), "relu", "none").with_weights(np.random.default_rng(i).normal(0, 0.5, spec.n_params))
+               for i in range(5)]
+    s = probe_situations(3, 2000)
+    rows = np.arange(2000)
+    for kind in ("expected", "move"):
+        numba.set_num_threads(1)
+        one = probe_scores(genomes, s, kind)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        assert one.tobytes() == probe_scores(genomes, s, kind).tobytes()
+        assert one[3:4].tobytes() == probe_scores(genomes[3:4], s, kind).tobytes()
+        out = [g.network().forward(s.x).astype(np.float64) for g in genomes]
+        plain = [(o * s.value).sum(axis=1).mean() if kind == "expected" else s.value[rows, o.argmax(axis=1)].mean()
+                 for o in out]
+        np.testing.assert_allclose(one, plain, rtol=1e-12)

@@ -441,7 +441,8 @@ def test_a_run_saved_before_snes_resumes_with_its_ga(tmp_path):
     evolve(prepare_new(cfg, tmp_path / "full", False))
     old = tmp_path / "old"
     evolve(prepare_new(cfg.with_(generations=2), old, False))
-    new_keys = ("weight_search", "snes_lr_mean", "snes_lr_sigma", "snes_sigma_decay", "probe_weight", "probe_states")
+    new_keys = ("weight_search", "snes_lr_mean", "snes_lr_sigma", "snes_sigma_decay", "probe_weight", "probe_states",
+                "probe_score")
     text = (old / "config.toml").read_text()
     (old / "config.toml").write_text("".join(line for line in text.splitlines(True) if not line.startswith(new_keys)))
     with np.load(old / "checkpoint.npz") as z:
@@ -596,7 +597,15 @@ def test_probe_situations_are_scored_by_the_board_alone():
     w = np.zeros(spec.n_params, np.float32)
     w[-3:] = (0.0, 1.0, 0.0)  # output biases: straight wins everywhere
     always = Genome((4,), "relu", "none").with_weights(w, "hand")
-    assert probe_scores([always], s)[0] == pytest.approx(s.value[:, 1].mean())
+    assert probe_scores([always], s, "move")[0] == pytest.approx(s.value[:, 1].mean())
+    # expected: each move's value weighed by the softmax; here softmax(0, 1, 0) everywhere
+    p = np.exp([0.0, 1.0, 0.0]) / np.exp([0.0, 1.0, 0.0]).sum()
+    assert probe_scores([always], s)[0] == pytest.approx((s.value * p).sum(axis=1).mean(), rel=1e-6)
+    w[-3:] = (0.0, 30.0, 0.0)  # a confident network: the expected score is that of its move
+    sure = Genome((4,), "relu", "none").with_weights(w, "hand")
+    assert probe_scores([sure], s)[0] == pytest.approx(s.value[:, 1].mean(), rel=1e-9)
+    with pytest.raises(ValueError):
+        probe_scores([always], s, "soft")
 
 
 def test_snes_sigmas_decay_after_each_update():
@@ -609,8 +618,11 @@ def test_snes_sigmas_decay_after_each_update():
     s.tell(genomes, fitness)
     _, expected = snes_update(mean, sigma, eps, rank_utilities(fitness[1:]), cfg.snes_lr_mean, snes_lr_sigma(len(mean)))
     np.testing.assert_allclose(s.sigma, 0.5 * expected)
-    assert EvolveConfig(mode="weights").probe_weight == 0 and EvolveConfig(mode="weights").snes_sigma_decay == 1  # options
-    for bad in ({"snes_sigma_decay": 0.0}, {"snes_sigma_decay": 1.5}, {"probe_weight": -1.0}, {"probe_states": 0}):
+    assert EvolveConfig(mode="weights").snes_sigma_decay == 1  # an option
+    assert EvolveConfig(mode="weights").probe_weight == 1000  # on for snes, off for the GA and the other modes
+    assert EvolveConfig(mode="weights", weight_search="ga").probe_weight == 0 == EvolveConfig().probe_weight
+    for bad in ({"snes_sigma_decay": 0.0}, {"snes_sigma_decay": 1.5}, {"probe_weight": -1.0}, {"probe_states": 0},
+                {"probe_score": "soft"}):
         with pytest.raises(SnakeAIError):
             EvolveConfig(mode="weights", **bad).validate()
 
@@ -621,7 +633,7 @@ def test_the_probe_score_adds_to_the_fitness(tmp_path):
     from snake_ai.evolution.run import evolve, prepare_new
 
     cfg = EvolveConfig(mode="weights", population=6, games=8, validation_games=8, heldout_games=8, max_steps=200,
-                       generations=1, seed=6, probe_states=500)
+                       generations=1, seed=6, probe_states=500, probe_weight=0.0)
     evolve(prepare_new(cfg, tmp_path / "plain", False))
     evolve(prepare_new(cfg.with_(probe_weight=50.0), tmp_path / "probed", False))
     _, genomes, plain, apples, *_ = read_checkpoint(tmp_path / "plain")

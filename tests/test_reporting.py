@@ -110,7 +110,7 @@ def test_generated_options_follow_the_config():
         assert hybrid != weights, name
         assert opts[name].default == f"{hybrid} in hybrid and architecture, {weights} in weights", name
     assert opts["mode"].default == "hybrid"
-    assert opts["fixed_hidden"].default == "9,15" and opts["fixed_hidden"].parse("12, 8") == (12, 8)
+    assert opts["fixed_hidden"].default == "16" and opts["fixed_hidden"].parse("12, 8") == (12, 8)
     # every option's default is the config's own, for every mode
     for o in opts.values():
         for mode in ("hybrid", "weights", "architecture") if o.param != "mode" else ("hybrid",):

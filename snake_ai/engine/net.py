@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 
 from .fastmath import exp32, expm1_neg32, sigmoid32, tanh32
+from .workers import take_task
 
 N_INPUTS, N_OUTPUTS = 7, 3
 
@@ -308,3 +309,37 @@ def forward_kernel(nets, k, x, out):
             softmax_row(buf, r, nets.widths[k, nl])
         for j in range(out.shape[1]):
             out[g, j] = buf[r, j]
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def move_value_worker(counter, nets, x, value, expected, out):
+    """Each network p of ``nets`` on every row of ``x`` (float32 (N, 7)): out[p] is the mean over
+    the rows of ``value`` (float64 (N, 3), a value per move) at the network's move (its largest
+    output, the first on a tie) or, with ``expected``, weighed by its softmax outputs. A task is
+    one network, taken from ``counter`` (``workers.run_workers``); its rows are summed in order, so
+    the result does not depend on the number of threads."""
+    P = nets.offsets.shape[0]
+    buf = np.empty((2, nets.max_width), dtype=np.float32)
+    while True:
+        p = take_task(counter)
+        if p >= P:
+            break
+        nl = nets.n_layers[p]
+        n = nets.widths[p, nl]
+        total = 0.0
+        for g in range(x.shape[0]):
+            for i in range(x.shape[1]):
+                buf[0, i] = x[g, i]
+            r = forward_rows(nets, p, buf)
+            if nets.acts[p, nl - 1] == SOFTMAX:
+                softmax_row(buf, r, n)
+            if expected:
+                for j in range(n):
+                    total += np.float64(buf[r, j]) * value[g, j]
+            else:
+                best = 0
+                for j in range(1, n):
+                    if buf[r, j] > buf[r, best]:
+                        best = j
+                total += value[g, best]
+        out[p] = total / x.shape[0]

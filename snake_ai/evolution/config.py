@@ -12,6 +12,7 @@ MODES = ("hybrid", "weights", "architecture")
 FITNESS_NAMES = ("apples", "shaped")
 WEIGHT_CROSSOVERS = ("uniform", "neuron")
 WEIGHT_SEARCHES = ("snes", "ga")
+PROBE_SCORES = ("expected", "move")
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,9 @@ class EvolveConfig:
     """Weights mode, snes: learning rate of the mean (1: the natural-gradient step)."""
     snes_sigma_decay: float = 1.0
     """Weights mode, snes: every sigma is multiplied by this after each generation's update (1: SNES
-    alone adapts them). 0.97 with probe_weight 50 did better at 100 generations (33.6 against
-    27.0 held-out apples over ten seeds) but far worse at 500 (30.65 against 47.56, seed 0): the
-    search stops moving."""
+    alone adapts them). Tried on 7-9-15-3 with a probe_weight of 50 (probe_score move): 0.97 did
+    better at 100 generations (33.6 against 27.0 held-out apples over ten seeds) but far worse at
+    500 (30.65 against 47.56, seed 0), as the search stops moving."""
     snes_lr_sigma: float = 0.0
     """Weights mode, snes: learning rate of the sigmas; 0: SNES's default (3 + ln d) / (5 sqrt d)
     for d weights (0.10 for the 270 of 7-9-15-3)."""
@@ -146,14 +147,18 @@ class EvolveConfig:
     fitness: str | None = None
     """What selection ranks: apples (mean apples per game) or shaped (apples plus up to half an
     apple for heading towards it); None: shaped for weights mode, apples otherwise."""
-    probe_weight: float = 0.0
-    """Fitness adds this times the network's score on probe_states fixed synthetic situations: the
-    mean value of its move there, 1 when the move brings the head closer to the apple, -1 when it
-    enters a blocked cell, 0 otherwise (fitness.py). It gives networks that eat nothing yet a dense
-    signal; it plays no game and no teacher decides. 0: off (see snes_sigma_decay for what 50
-    did in weights mode)."""
-    probe_states: int = 2000
+    probe_weight: float | None = None
+    """Fitness adds this times the network's probe score on probe_states fixed synthetic
+    situations: the mean value of its move there, 1 when the move brings the head closer to the
+    apple, -1 when it enters a blocked cell, 0 otherwise (fitness.py). It gives networks that eat
+    nothing yet a dense signal, and selection a steady one; it plays no game and no teacher
+    decides. None: 1000 for weights mode with snes (a move value of 0.001 weighs as much as an
+    apple a game), 0 (off) otherwise."""
+    probe_states: int = 20_000
     """Synthetic situations of the probe score, drawn once per run from its seed."""
+    probe_score: str = "expected"
+    """How a network's move value is read on a situation: expected (under its softmax output,
+    smooth in the weights) or move (the value of its largest output, the move it plays)."""
     games: int | None = None
     """Games per fitness evaluation; every chromosome of a generation plays the same games, new
     ones every generation (kept parents are re-evaluated on them); None: 300, or 100 for weights
@@ -176,8 +181,10 @@ class EvolveConfig:
     """Held-out games on which the final best is measured (and the teacher, for comparison)."""
     seed: int = 0
     """Seed of everything random in the run."""
-    fixed_hidden: tuple[int, ...] = (9, 15)
-    """The architecture of weights mode (hidden widths)."""
+    fixed_hidden: tuple[int, ...] = (16,)
+    """The architecture of weights mode (hidden widths): 7-16-3 by default; the study's GA evolved
+    7-9-15-3 (--fixed-hidden 9 15), which SNES and the probe score learn less reliably in 100
+    generations."""
     fixed_activation: str = "relu"
     """The hidden activation of weights mode."""
     train_games: int = 300
@@ -213,6 +220,8 @@ class EvolveConfig:
         for name, per_mode in _PER_MODE.items():
             if getattr(self, name) is None:
                 object.__setattr__(self, name, per_mode[column])
+        if self.probe_weight is None:
+            object.__setattr__(self, "probe_weight", 1000.0 if self.snes else 0.0)
         if self.train_epochs is None:
             object.__setattr__(self, "train_epochs", 4 if isinstance(self.teacher_sweeps, int) and self.teacher_sweeps > 0 else 1)
 
@@ -247,6 +256,8 @@ class EvolveConfig:
             raise SnakeAIError(f"snes_sigma_decay must be in (0, 1], got {self.snes_sigma_decay}")
         if self.probe_weight < 0 or self.probe_states < 1:
             raise SnakeAIError("probe_weight must be >= 0 and probe_states >= 1")
+        if self.probe_score not in PROBE_SCORES:
+            raise SnakeAIError(f"unknown probe_score {self.probe_score!r}; choose from {', '.join(PROBE_SCORES)}")
         if self.fitness not in FITNESS_NAMES:
             raise SnakeAIError(f"unknown fitness {self.fitness!r}; choose from {', '.join(FITNESS_NAMES)}")
         for name in ("games", "max_steps", "heldout_games", "validation_games", "validation_top", "train_games", "train_rows", "train_epochs", "train_batch_size"):

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import Rules, derive_seeds, pack, play_networks
-from .config import EvolveConfig
+from ..engine.compiling import announce
+from ..engine.net import move_value_worker
+from ..engine.workers import run_workers
+from .config import PROBE_SCORES, EvolveConfig
 from .genome import Genome
 
 
@@ -92,12 +95,18 @@ def probe_situations(seed: int, n: int, p_blocked: float = 0.25) -> Situations:
     return Situations(x, value)
 
 
-def probe_scores(genomes: list[Genome], situations: Situations) -> np.ndarray:
-    """float64 (P,): each network's mean move value over the situations (its move: the largest
-    output, the first on a tie, as in the engine's games)."""
-    rows = np.arange(situations.x.shape[0])
-    return np.array([situations.value[rows, np.argmax(g.network().forward(situations.x), axis=1)].mean()
-                     for g in genomes], np.float64)
+def probe_scores(genomes: list[Genome], situations: Situations, kind: str = "expected") -> np.ndarray:
+    """float64 (P,): each network's mean move value over the situations. ``expected``: the value
+    expected under the network's softmax output (smooth in the weights, so nearby networks score
+    differently even where their largest output does not change); ``move``: the value of its move,
+    the largest output (the first on a tie), as in the engine's games."""
+    if kind not in PROBE_SCORES:
+        raise ValueError(f"unknown probe score {kind!r}")
+    nets = pack([g.network() for g in genomes])
+    out = np.zeros(nets.count, np.float64)
+    announce(move_value_worker, "the probe score")
+    run_workers(move_value_worker, nets.count, nets, situations.x, situations.value, kind == "expected", out)
+    return out
 
 
 def evaluate_local(genomes: list[Genome], seeds: np.ndarray, rules: Rules):

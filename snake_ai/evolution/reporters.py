@@ -47,7 +47,8 @@ class CheckpointReporter(Reporter):
 class PlotReporter(Reporter):
     def end(self, run, summary):
         cfg = run.cfg
-        rundir.plot_fitness(run.dir, run.history, f"{cfg.mode} mode, population {cfg.population}, seed {cfg.seed}")
+        rundir.plot_fitness(run.dir, run.history, f"{cfg.mode} mode, population {cfg.population}, seed {cfg.seed}",
+                            apples=cfg.probe_weight > 0)
         rundir.plot_architectures(run.dir, run.history)
 
 
@@ -113,8 +114,9 @@ class ConsoleReporter(Reporter):
         cfg = run.cfg
         resumed = f", resumed after generation {run.start_generation - 1}" if run.start_generation else ""
         mode = f"{cfg.mode} mode ({cfg.weight_search})" if cfg.mode == "weights" else f"{cfg.mode} mode"
+        probe = f", fitness + {cfg.probe_weight:g} x probe score" if cfg.probe_weight else ""
         line = (f"evolving {mode}: {cfg.population} chromosomes x {cfg.generations} generations, "
-                f"{cfg.games} games each, seed {cfg.seed}{resumed} -> {run.dir}")
+                f"{cfg.games} games each{probe}, seed {cfg.seed}{resumed} -> {run.dir}")
         from rich.console import Console
 
         if self.terminal:

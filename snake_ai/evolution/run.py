@@ -30,7 +30,7 @@ from .teacher import search_teacher
 
 HALL_OF_FAME = 5  # the best chromosomes by validation apples, over the whole run
 # config keys added after runs were saved, with the value a run saved without them ran with
-LEGACY = {"weight_search": "ga", "teacher_sweeps": 0}
+LEGACY = {"weight_search": "ga", "teacher_sweeps": 0, "probe_weight": 0.0, "probe_states": 2000, "probe_score": "move"}
 
 
 def default_run_dir(cfg: EvolveConfig, root: Path = Path("runs")) -> Path:
@@ -216,7 +216,7 @@ def evolve(run: Run, trainer=None, evaluator=None, reporters=()) -> dict:
             frules = fitness_rules(cfg, gen)
             scores = shaping(evaluator(genomes, generation_seeds(cfg, gen), frules))
             if cfg.probe_weight:
-                scores = replace(scores, fitness=scores.fitness + cfg.probe_weight * probe_scores(genomes, situations))
+                scores = replace(scores, fitness=scores.fitness + cfg.probe_weight * probe_scores(genomes, situations, cfg.probe_score))
             strategy.tell(genomes, scores.fitness, teacher_fitness(cfg, gen, frules, shaping, table))
             order = np.argsort(-scores.fitness, kind="stable")
             top = [int(i) for i in order[: cfg.validation_top]]
@@ -336,7 +336,8 @@ def finish(run: Run, evaluator) -> dict:
         "heldout_max_apples": int(held.apples.max()),
         "heldout_mean_length": float(held.apples.mean() + 3),
         "teacher_mean_apples": float(teacher.apples.mean()),
-        "learnt_from": "the study's teacher" if run.teacher is None else "the table of the teacher search (teacher.json)",
+        "learnt_from": ("no teacher (weights mode evolves from random weights)" if run.cfg.mode == "weights"
+                        else "the study's teacher" if run.teacher is None else "the table of the teacher search (teacher.json)"),
         "searched_teacher_mean_apples": (None if run.teacher is None
                                          else float(play_table(run.teacher.table, seeds, run.rules).apples.mean())),
         "study_mean_length": 23.091,

@@ -216,7 +216,10 @@ def load_best(path: Path):
     return net, f"{path.name} best"
 
 
-def plot_fitness(run: Path, history: list[dict], title: str) -> None:
+def plot_fitness(run: Path, history: list[dict], title: str, apples: bool = False) -> None:
+    """Best, mean and median fitness per generation and the chosen best's validation apples; with
+    ``apples`` (a fitness that adds the probe score, on another scale) the fittest chromosome's and
+    the generation's mean apples instead of fitness."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -224,14 +227,18 @@ def plot_fitness(run: Path, history: list[dict], title: str) -> None:
 
     gen = [r["generation"] for r in history]
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(gen, [r["best_fitness"] for r in history], "o-", label="best")
-    ax.plot(gen, [r["mean_fitness"] for r in history], "s--", label="mean")
-    ax.plot(gen, [r["median_fitness"] for r in history], "^:", label="median")
+    if apples:
+        ax.plot(gen, [r["best_apples"] for r in history], "o-", label="the fittest's apples")
+        ax.plot(gen, [r["mean_apples"] for r in history], "s--", label="mean apples")
+    else:
+        ax.plot(gen, [r["best_fitness"] for r in history], "o-", label="best")
+        ax.plot(gen, [r["mean_fitness"] for r in history], "s--", label="mean")
+        ax.plot(gen, [r["median_fitness"] for r in history], "^:", label="median")
     val = [(r["generation"], float(r["validation_apples"])) for r in history if r.get("validation_apples") not in (None, "")]
     if val:
         ax.plot(*zip(*val), "D-", color="k", label="validation apples of the chosen best")
     ax.set_xlabel("generation")
-    ax.set_ylabel("fitness (mean apples per game)")
+    ax.set_ylabel("mean apples per game" if apples else "fitness (mean apples per game)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
