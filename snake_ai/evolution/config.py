@@ -183,7 +183,7 @@ class EvolveConfig:
     """Seed of everything random in the run."""
     fixed_hidden: tuple[int, ...] = (16,)
     """The architecture of weights mode (hidden widths): 7-16-3 by default; the study's GA evolved
-    7-9-15-3 (--fixed-hidden 9 15), which SNES and the probe score learn less reliably in 100
+    7-9-15-3 (--fixed-hidden 9,15), which SNES and the probe score learn less reliably in 100
     generations."""
     fixed_activation: str = "relu"
     """The hidden activation of weights mode."""
