@@ -62,16 +62,22 @@ class Agent(ABC):
         return []
 
 
+def _rule_decision(a: np.ndarray) -> Decision:
+    """The decision of a rule (the teacher, a decision table) from its moves, -1 where all three are
+    blocked: the one place that settles that case. Every move is fatal there, so it goes straight
+    on, as the fused kernel does."""
+    actions = np.where(a < 0, STRAIGHT, a)
+    return Decision(actions, np.eye(3, dtype=np.float32)[actions])
+
+
 @dataclass(frozen=True)
 class TeacherAgent(Agent):
-    """The angle teacher (SPEC section 2). The one place that settles the all-blocked case."""
+    """The angle teacher (SPEC section 2)."""
 
     name: str = "teacher"
 
     def act(self, state, rng=None) -> Decision:
-        a = teacher_actions(state)
-        actions = np.where(a < 0, STRAIGHT, a)  # every move is fatal: go straight (the fused kernel does the same)
-        return Decision(actions, np.eye(3, dtype=np.float32)[actions])
+        return _rule_decision(teacher_actions(state))
 
     def play(self, seeds, rules: Rules = Rules()):
         return play_teacher(seeds, rules)
@@ -87,9 +93,7 @@ class TableAgent(Agent):
     source: str | None = None
 
     def act(self, state, rng=None) -> Decision:
-        a = table_actions(state, self.table)
-        actions = np.where(a < 0, STRAIGHT, a)  # every move is fatal: straight on, as the fused kernel
-        return Decision(actions, np.eye(3, dtype=np.float32)[actions])
+        return _rule_decision(table_actions(state, self.table))
 
     def play(self, seeds, rules: Rules = Rules()):
         return play_table(self.table, seeds, rules)

@@ -111,7 +111,7 @@ class EvolveConfig:
     500 (30.65 against 47.56, seed 0), as the search stops moving."""
     snes_lr_sigma: float = 0.0
     """Weights mode, snes: learning rate of the sigmas; 0: SNES's default (3 + ln d) / (5 sqrt d)
-    for d weights (0.10 for the 270 of 7-9-15-3)."""
+    for d weights (0.12 for the 179 of 7-16-3)."""
     mutation_prob: float = 0.2
     """Probability that a child has one architecture gene mutated (hybrid, architecture)."""
     weight_mutation_rate: float | None = None
